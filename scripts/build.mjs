@@ -1,0 +1,67 @@
+// Bundles every entry point with esbuild. `--watch` rebuilds on change.
+// Node bundles (extension host, worker, CLI, in-VS-Code tests) are CommonJS for Node 20;
+// webview bundles are browser IIFEs. Native and host-provided modules stay external.
+import * as esbuild from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const nodeExternal = ['vscode', 'onnxruntime-node', 'mocha', 'playwright-core'];
+
+/** @type {import('esbuild').BuildOptions} */
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  external: nodeExternal,
+  logLevel: 'warning',
+};
+
+/** Node entry points: [source, output file (without .js)]. */
+const nodeEntries = [
+  ['src/extension/extension.ts', 'extension'],
+  ['src/cli/main.ts', 'cli'],
+  ['test/integration/index.ts', 'test/integration/index'],
+];
+
+/** Browser entry points for webviews: [source, output file (without .js)]. */
+const webviewEntries = [];
+
+const builds = [
+  ...nodeEntries
+    .filter(([src]) => existsSync(src))
+    .map(([src, out]) => ({
+      ...nodeCommon,
+      entryPoints: { [out]: src },
+      outdir: 'out',
+      banner: out === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
+    })),
+  ...webviewEntries
+    .filter(([src]) => existsSync(src))
+    .map(([src, out]) => ({
+      bundle: true,
+      platform: 'browser',
+      target: 'es2022',
+      format: 'iife',
+      sourcemap: production ? false : 'linked',
+      minify: production,
+      entryPoints: { [out]: src },
+      outdir: 'out',
+      logLevel: 'warning',
+    })),
+];
+
+if (!watch) rmSync('out', { recursive: true, force: true });
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log(`watching ${builds.length} bundles`);
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built ${builds.length} bundles in ${Date.now() - started} ms`);
+}

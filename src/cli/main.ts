@@ -1,8 +1,9 @@
 import { version } from '../../package.json';
 import { CliError, type CliCommand, type CliIo } from './command';
+import { parseCommand } from './commands/parse';
 
 /** Subcommands, in the order `--help` lists them. */
-const commands: CliCommand[] = [];
+const commands: CliCommand[] = [parseCommand];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

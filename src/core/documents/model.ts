@@ -1,6 +1,10 @@
 /**
  * The patent document model every other part of the core reads. Parsers (one per format) produce it;
  * the index knows documents only through their paragraphs and claims.
+ *
+ * Ranges: for text, Markdown and XML they refer to the file's decoded text (BOM removed), so an editor
+ * showing the file can map its cursor to a claim. DOCX and PDF have no editable text: there the ranges
+ * refer to the text extracted from the file (`PatentDocument.sourceText`), not to bytes of the file.
  */
 
 /** A zero-based position in the source text, as an editor counts it (UTF-16 code units within a line). */
@@ -50,6 +54,22 @@ export interface PatentDocument {
   title?: string;
   /** Language of the claims kept (EPO B documents repeat claims in DE and FR; English is preferred). */
   language?: string;
+  /** Abstract text where the document marks one (USPTO/EPO XML); it is not one of the paragraphs. */
+  abstract?: string;
+  /** The character encoding the bytes were decoded with (e.g. "utf-8", "windows-1252"). */
+  encoding?: string;
+  /** Claims in document order, of one language only. */
   claims: Claim[];
+  /** Description paragraphs in document order (headings, abstract and claims are not paragraphs). */
   paragraphs: Paragraph[];
+  /**
+   * For DOCX and PDF only: the text extracted from the file, which the ranges refer to. For the other
+   * formats the ranges refer to the file's own decoded text and this is absent.
+   */
+  sourceText?: string;
+}
+
+/** A claim that refers back to no other claim. */
+export function isIndependent(claim: Claim): boolean {
+  return claim.dependsOn.length === 0;
 }

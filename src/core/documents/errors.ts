@@ -1,0 +1,18 @@
+/** Why a document could not be read; stable codes the UI and CLI can branch on. */
+export type DocumentProblem =
+  'too-large' | 'empty' | 'binary' | 'unknown-format' | 'encoding' | 'malformed' | 'unreadable';
+
+/**
+ * The one error every parser throws for bad input: it names the file and says what is wrong with it in
+ * words meant for the user (no stack trace needed to act on it).
+ */
+export class DocumentError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: DocumentProblem,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = 'DocumentError';
+  }
+}

@@ -1,0 +1,153 @@
+import { assembleDocument, type FoundClaim, type FoundParagraph } from './assemble';
+import { DocumentError } from './errors';
+import type { PatentDocument } from './model';
+import { LineIndex, normalizeWhitespace } from './source-text';
+import { findAll, findFirst, parseXml, textContent, type XmlElement } from './xml';
+
+export type PatentXmlKind = 'uspto-xml' | 'epo-xml';
+
+/** The kind of patent XML a root element name announces, if any. */
+export function patentXmlKind(rootName: string): PatentXmlKind | undefined {
+  if (rootName === 'us-patent-grant' || rootName === 'us-patent-application') return 'uspto-xml';
+  if (rootName === 'ep-patent-document') return 'epo-xml';
+  return undefined;
+}
+
+function text(element: XmlElement | undefined): string {
+  return element ? normalizeWhitespace(textContent(element)) : '';
+}
+
+/** "0012" from num="0012"; USPTO writes num="none" for unnumbered paragraphs. */
+function paragraphNumber(element: XmlElement): string | undefined {
+  const num = element.attributes['num']?.trim();
+  return num && /^\d{1,6}$/.test(num) ? num : undefined;
+}
+
+function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
+  if (!block) return [];
+  const elements = findAll(block, 'claim');
+  const numberById = new Map<string, number>();
+  const numbers = elements.map((element, index) => {
+    const parsed = Number.parseInt(element.attributes['num'] ?? '', 10);
+    const number = Number.isFinite(parsed) && parsed > 0 ? parsed : index + 1;
+    const id = element.attributes['id'];
+    if (id) numberById.set(id, number);
+    return number;
+  });
+  return elements.map((element, index) => {
+    const number = numbers[index] ?? index + 1;
+    // USPTO claim text starts with its own number ("2. A method as recited in claim 1"): drop it.
+    const full = text(element);
+    const lead = /^(\d{1,4})\s*[.)]\s*/.exec(full);
+    const body = lead && Number(lead[1]) === number ? full.slice(lead[0].length) : full;
+    const markupReferences: number[] = [];
+    for (const ref of findAll(element, 'claim-ref')) {
+      for (const id of (ref.attributes['idref'] ?? '').split(/[\s,]+/)) {
+        const target = numberById.get(id);
+        if (target !== undefined) markupReferences.push(target);
+      }
+    }
+    return { number, text: body, start: element.start, end: element.end, markupReferences };
+  });
+}
+
+function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
+  if (!description) return [];
+  return findAll(description, 'p').map((element) => {
+    const paragraph: FoundParagraph = { text: text(element), start: element.start, end: element.end };
+    const number = paragraphNumber(element);
+    if (number !== undefined) paragraph.number = number;
+    return paragraph;
+  });
+}
+
+function usPublicationNumber(root: XmlElement): string | undefined {
+  const reference = findFirst(root, 'publication-reference');
+  const id = reference && findFirst(reference, 'document-id');
+  if (!id) return undefined;
+  const number = [
+    text(findFirst(id, 'country')),
+    text(findFirst(id, 'doc-number')),
+    text(findFirst(id, 'kind')),
+  ].join('');
+  return number || undefined;
+}
+
+/** The English block where there is one, else the one in the document's language, else the first. */
+function preferredLanguageBlock(
+  blocks: XmlElement[],
+  documentLanguage: string | undefined,
+): XmlElement | undefined {
+  const language = (e: XmlElement) => e.attributes['lang']?.toLowerCase();
+  return (
+    blocks.find((b) => language(b) === 'en') ??
+    blocks.find((b) => documentLanguage !== undefined && language(b) === documentLanguage) ??
+    blocks[0]
+  );
+}
+
+function epTitle(root: XmlElement): string | undefined {
+  const b540 = findFirst(root, 'B540');
+  if (!b540) return undefined;
+  // B540 lists (B541 language, B542 title) pairs.
+  let language: string | undefined;
+  let first: string | undefined;
+  for (const child of b540.children) {
+    if (typeof child === 'string') continue;
+    if (child.name === 'B541') language = text(child).toLowerCase();
+    if (child.name === 'B542') {
+      const title = text(child);
+      first ??= title;
+      if (language === 'en') return title;
+    }
+  }
+  return first;
+}
+
+/** Parses USPTO full-text XML (grant v4.x, application v4.0 2004) or EPO publication XML. */
+export function parsePatentXml(
+  source: string,
+  uri: string,
+  encoding: string,
+  signal?: AbortSignal,
+): PatentDocument {
+  const root = parseXml(source, uri, signal);
+  const kind = patentXmlKind(root.name);
+  if (!kind) {
+    throw new DocumentError(
+      uri,
+      'unknown-format',
+      `is XML with root element <${root.name}>, not a USPTO or EPO patent document.`,
+    );
+  }
+  const lines = new LineIndex(source);
+  if (kind === 'uspto-xml') {
+    return assembleDocument({
+      uri,
+      format: kind,
+      lines,
+      encoding,
+      claims: claimsFrom(findFirst(root, 'claims')),
+      paragraphs: paragraphsFrom(findFirst(root, 'description')),
+      publicationNumber: usPublicationNumber(root),
+      title: text(findFirst(root, 'invention-title')) || undefined,
+      abstract: text(findFirst(root, 'abstract')) || undefined,
+      language: root.attributes['lang']?.toLowerCase(),
+    });
+  }
+  const documentLanguage = root.attributes['lang']?.toLowerCase();
+  const claimsBlock = preferredLanguageBlock(findAll(root, 'claims'), documentLanguage);
+  const publicationNumber = ['country', 'doc-number', 'kind'].map((a) => root.attributes[a] ?? '').join('');
+  return assembleDocument({
+    uri,
+    format: kind,
+    lines,
+    encoding,
+    claims: claimsFrom(claimsBlock),
+    paragraphs: paragraphsFrom(preferredLanguageBlock(findAll(root, 'description'), documentLanguage)),
+    publicationNumber: publicationNumber || undefined,
+    title: epTitle(root),
+    abstract: text(preferredLanguageBlock(findAll(root, 'abstract'), documentLanguage)) || undefined,
+    language: claimsBlock?.attributes['lang']?.toLowerCase() ?? documentLanguage,
+  });
+}

@@ -2,12 +2,42 @@
 // Node bundles (extension host, worker, CLI, in-VS-Code tests) are CommonJS for Node 20;
 // webview bundles are browser IIFEs. Native and host-provided modules stay external.
 import * as esbuild from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 const nodeExternal = ['vscode', 'onnxruntime-node', 'mocha', 'playwright-core'];
+
+/**
+ * `import suites from 'test-suites:<folder>'` bundles every `*.test.ts` under that folder (relative to the
+ * importing file) as a sorted list of [path, load] pairs, so a new test suite needs no registration.
+ * Loading is deferred: mocha must install its globals (describe, it) before a suite's module runs.
+ * @type {import('esbuild').Plugin}
+ */
+const testSuitesPlugin = {
+  name: 'test-suites',
+  setup(build) {
+    build.onResolve({ filter: /^test-suites:/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.slice('test-suites:'.length)),
+      namespace: 'test-suites',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'test-suites' }, (args) => {
+      const files = readdirSync(args.path, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.test.ts'))
+        .sort();
+      const entries = files.map(
+        (file) => `[${JSON.stringify(file)}, () => require(${JSON.stringify(`./${file}`)})]`,
+      );
+      return {
+        contents: `export default [\n${entries.join(',\n')}\n];\n`,
+        resolveDir: args.path,
+        watchDirs: [args.path],
+      };
+    });
+  },
+};
 
 /** @type {import('esbuild').BuildOptions} */
 const nodeCommon = {
@@ -18,6 +48,7 @@ const nodeCommon = {
   sourcemap: production ? false : 'linked',
   minify: production,
   external: nodeExternal,
+  plugins: [testSuitesPlugin],
   logLevel: 'warning',
 };
 

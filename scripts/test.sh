@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): static checks, build, then the three test levels —
+#   unit         the core, with Node's test runner (scripts/test-unit.sh);
+#   integration  mocha inside the real VS Code extension host (code-server), test/integration/;
+#   e2e          the workbench driven in chromium, test/e2e/, screenshots in artifacts/screenshots/.
+# Prints each step's time and, last, one line `N passed, N failed` summed over everything (each static
+# check counts as one). Exits non-zero if anything failed. Needs `bash scripts/setup.sh` once.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+total_passed=0
+total_failed=0
+summary=()
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+record() { # name passed failed seconds
+  total_passed=$((total_passed + $2))
+  total_failed=$((total_failed + $3))
+  summary+=("$(printf '%-12s %4s passed %4s failed %5ss' "$1" "$2" "$3" "$4")")
+}
+
+# Runs a command with its output shown and kept; sets $status, $seconds and $log.
+run_logged() { # name command...
+  local name=$1
+  shift
+  log="$logs/$name.log"
+  printf '\n=== %s: %s\n' "$name" "$*"
+  local started=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  seconds=$((SECONDS - started))
+  printf '=== %s: exit %s after %ss\n' "$name" "$status" "$seconds"
+}
+
+# A check passes or fails as a whole.
+check() { # name command...
+  run_logged "$@"
+  if [ "$status" -eq 0 ]; then record "$1" 1 0 "$seconds"; else record "$1" 0 1 "$seconds"; fi
+}
+
+# A test level reports counts; a non-zero exit without a reported failure (a crash) counts as one.
+level() { # name parser command...
+  local name=$1 parser=$2
+  shift 2
+  run_logged "$name" "$@"
+  local counts passed failed
+  counts=$("$parser" "$log")
+  passed=${counts% *}
+  failed=${counts#* }
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  record "$name" "$passed" "$failed" "$seconds"
+}
+
+# Node's spec reporter ends with `ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`.
+node_test_counts() {
+  awk '/^ℹ pass /{p=$3} /^ℹ fail /{f+=$3} /^ℹ cancelled /{f+=$3} END{print p+0, f+0}' "$1"
+}
+
+# Our VS Code runners end with `N passed, N failed`.
+summary_counts() {
+  grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1 | awk '{print $1+0, $3+0}' | grep . || echo '0 0'
+}
+
+check typecheck node_modules/.bin/tsc --noEmit -p .
+check lint node_modules/.bin/eslint .
+check format node_modules/.bin/prettier --check .
+check build npm run build
+if [ "$status" -eq 0 ] && node -e 'process.exit(require("./package.json").scripts?.["build:models"] ? 0 : 1)'; then
+  check models npm run build:models
+fi
+
+if [ "$status" -eq 0 ]; then
+  level unit node_test_counts bash scripts/test-unit.sh
+  level integration summary_counts node --import tsx test/vscode/run-integration.ts
+  level e2e summary_counts node --import tsx test/vscode/run-e2e.ts
+else
+  echo 'The build failed: the test levels did not run.' >&2
+fi
+
+printf '\n=== summary\n'
+printf '%s\n' "${summary[@]}"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -1,0 +1,20 @@
+import { chromium, type Browser } from 'playwright-core';
+import { chromiumPath, requireSetUp } from './paths';
+
+/** Launches Debian's headless chromium with everything that would reach the network switched off. */
+export async function launchBrowser(): Promise<Browser> {
+  requireSetUp();
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}

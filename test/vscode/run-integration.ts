@@ -1,0 +1,81 @@
+// Runs the integration tests (test/integration/**/*.test.ts, bundled into out/test/integration/index.js)
+// inside the real extension host of code-server: the workbench loads this folder as the extension under
+// development and the test bundle through the `payload` URL parameter, like @vscode/test-electron does on
+// the desktop. Prints mocha's report, ends with `N passed, N failed`, exits non-zero on any failure.
+//
+// Usage: node --import tsx test/vscode/run-integration.ts   (after `npm run build`)
+//        PATENT_PASSAGES_TEST_GREP=<pattern> runs only matching tests.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser } from './browser';
+import { repoRoot } from './paths';
+import { parseTestMessage, summaryLine, type TestCounts } from './results';
+import { startCodeServer } from './server';
+import { prepareSampleWorkspace } from './workspace';
+
+const testBundle = join(repoRoot, 'out', 'test', 'integration', 'index.js');
+const runTimeoutMs = Number(process.env.PATENT_PASSAGES_TEST_TIMEOUT_MS ?? 300_000);
+
+async function main(): Promise<number> {
+  if (!existsSync(testBundle)) throw new Error(`${testBundle} is missing: run npm run build first`);
+  const scratch = mkdtempSync(join(tmpdir(), 'patent-passages-integration-'));
+  const workspace = prepareSampleWorkspace(join(scratch, 'workspace'));
+  const server = await startCodeServer();
+  const browser = await launchBrowser();
+  let counts: TestCounts | undefined;
+  try {
+    const page = await browser.newPage();
+    page.on('console', (message) => {
+      const parsed = parseTestMessage(message.text());
+      if (parsed?.kind === 'out') console.log(parsed.text);
+      else if (parsed?.kind === 'result') counts = parsed.counts;
+    });
+    // The workbench calls window.codeAutomationExit(code) when the test run ends.
+    let exited: (code: number) => void = () => {};
+    const exitCode = new Promise<number>((resolve) => (exited = resolve));
+    await page.exposeFunction('codeAutomationExit', (code: number) => exited(code));
+    const remote = (path: string) => `vscode-remote://127.0.0.1:${server.port}${path}`;
+    await page.goto(
+      server.folderUrl(workspace, [
+        ['extensionDevelopmentPath', remote(repoRoot)],
+        ['extensionTestsPath', remote(testBundle)],
+      ]),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the integration tests did not finish within ${runTimeoutMs / 1000} s`)),
+        runTimeoutMs,
+      );
+    });
+    const code = await Promise.race([exitCode, timedOut]).finally(() => clearTimeout(timer));
+    if (!counts) {
+      // The bundle never reported: it failed to load, or the extension host died.
+      console.error(`The extension host ended (code ${code}) without a test report.`);
+      console.error(`--- code-server log ---\n${server.logTail()}`);
+      counts = { passed: 0, failed: 1, pending: 0 };
+    } else if (counts.passed + counts.failed === 0) {
+      console.error('No integration tests ran.');
+      counts = { ...counts, failed: 1 };
+    } else if (code !== 0 && counts.failed === 0) {
+      console.error(`The extension host ended with code ${code} although no test failed.`);
+      counts = { ...counts, failed: 1 };
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  console.log(summaryLine(counts));
+  return counts.failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`integration tests: ${error instanceof Error ? error.message : String(error)}`);
+    console.log(summaryLine({ passed: 0, failed: 1, pending: 0 }));
+    process.exit(1);
+  },
+);

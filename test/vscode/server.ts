@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { codeServerBin, requireSetUp } from './paths';
+
+export interface CodeServerOptions {
+  /** Port on 127.0.0.1; a free one is picked when omitted. */
+  port?: number;
+  /** Extra user settings merged over the defaults below. */
+  settings?: Record<string, unknown>;
+  /** Extensions folder (`--extensions-dir`); a fresh empty one when omitted. */
+  extensionsDir?: string;
+  /** Keep the server's scratch folder (logs, user data) after stop(), e.g. to debug a failure. */
+  keep?: boolean;
+}
+
+export interface CodeServer {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly baseUrl: string;
+  /** The server's scratch folder: user data, extensions, its log in `server.log`. */
+  readonly dir: string;
+  /** The workbench URL that opens `folder` (an absolute path on this machine). */
+  folderUrl(folder: string, payload?: [string, string][]): string;
+  /** The last lines of the server's log, for error messages. */
+  logTail(lines?: number): string;
+  /** Ends the server with SIGTERM (SIGKILL if it lingers) and removes its scratch folder. */
+  stop(): Promise<void>;
+}
+
+const defaultSettings = {
+  // The welcome page steals focus and closes the command palette.
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'security.workspace.trust.enabled': false,
+  'chat.disableAIFeatures': true,
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForHealthy(baseUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`code-server exited with code ${child.exitCode} while starting`);
+    try {
+      const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer ${baseUrl}/healthz within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Starts code-server (VS Code 1.100 with a real Node 20 extension host) on 127.0.0.1 in a fresh scratch
+ * folder: no auth, telemetry, update checks or workspace trust prompt. One server per test run; a
+ * long-lived server accumulates extension hosts.
+ */
+export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
+  requireSetUp();
+  const port = options.port ?? (await freePort());
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'patent-passages-vscode-'));
+  const userData = join(dir, 'user-data');
+  const extensionsDir = options.extensionsDir ?? join(dir, 'extensions');
+  for (const sub of ['config', 'data', 'home', 'tmp', join('user-data', 'User'), 'extensions']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2),
+  );
+
+  const logPath = join(dir, 'server.log');
+  const log = createWriteStream(logPath);
+  const child = spawn(
+    codeServerBin,
+    [
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensionsDir,
+    ],
+    {
+      // Everything code-server and its extension hosts write stays inside the scratch folder.
+      env: {
+        ...process.env,
+        XDG_CONFIG_HOME: join(dir, 'config'),
+        XDG_DATA_HOME: join(dir, 'data'),
+        HOME: join(dir, 'home'),
+        TMPDIR: join(dir, 'tmp'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const logTail = (lines = 30): string => {
+    try {
+      return readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    log.end();
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealthy(baseUrl, child, 30_000);
+  } catch (error) {
+    const tail = logTail();
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- code-server log ---\n${tail}`);
+  }
+
+  return {
+    port,
+    baseUrl,
+    dir,
+    folderUrl(folder, payload) {
+      const query = new URLSearchParams({ folder });
+      if (payload) query.set('payload', JSON.stringify(payload));
+      return `${baseUrl}/?${query.toString()}`;
+    },
+    logTail,
+    stop,
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
+import { artifactsDir } from './paths';
+
+export const screenshotsDir = join(artifactsDir, 'screenshots');
+
+const palette = {
+  widget: '.quick-input-widget',
+  input: '.quick-input-widget .quick-input-box input',
+  row: '.quick-input-widget .monaco-list-row',
+};
+
+/**
+ * One browser tab on the VS Code workbench, with the operations end-to-end tests need. Selectors follow
+ * VS Code 1.100's DOM (see ../shared/notes/vscode-testing.md); keep them here, not in the tests.
+ */
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly context: BrowserContext,
+  ) {}
+
+  /** Opens `url` (a workbench URL for a folder) in a fresh browser context and waits for the explorer. */
+  static async open(browser: Browser, url: string): Promise<Workbench> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(url);
+    const workbench = new Workbench(page, context);
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    return workbench;
+  }
+
+  /** Runs a command from the palette by its full title, e.g. "Patent Passages: Show Log". */
+  async runCommand(title: string): Promise<void> {
+    await this.quickInput(`>${title}`, title);
+  }
+
+  /** Opens a workspace file in an editor through Quick Open and waits for its tab. */
+  async openFile(relativePath: string): Promise<Locator> {
+    const name = relativePath.split('/').pop() ?? relativePath;
+    await this.quickInput(relativePath, name);
+    const tab = this.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`);
+    await tab.waitFor();
+    return this.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  }
+
+  /** The Output view while it shows `channel` (it is labelled "<channel> - Output"). */
+  outputView(channel: string): Locator {
+    return this.page.locator(`.pane-body.output-view[aria-label="${channel} - Output"]`);
+  }
+
+  /**
+   * The content frame of a webview contributed by `extensionId` (`publisher.name`): a panel, or with
+   * `view: true` a sidebar/panel view. Webviews are two nested iframes; a hidden one has none.
+   */
+  webview(extensionId: string, options: { view?: boolean } = {}): FrameLocator {
+    const purpose = options.view ? '[src*="purpose=webviewView"]' : ':not([src*="purpose=webviewView"])';
+    return this.page
+      .frameLocator(`iframe.webview[src*="extensionId=${extensionId}"]${purpose}`)
+      .frameLocator('#active-frame');
+  }
+
+  /** Notification toasts currently shown. */
+  notifications(): Locator {
+    return this.page.locator('.notifications-toasts .notification-list-item-message');
+  }
+
+  /** Saves what the user sees to artifacts/screenshots/<name>.png and returns the path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(screenshotsDir, { recursive: true });
+    const path = join(screenshotsDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+
+  /** Types `text` into the palette, waits for a row containing `rowText`, picks it. */
+  private async quickInput(text: string, rowText: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator(palette.input);
+    await input.waitFor();
+    await input.fill(text);
+    await this.page.locator(palette.row, { hasText: rowText }).first().click();
+    await this.page.locator(palette.widget).waitFor({ state: 'hidden' });
+  }
+}

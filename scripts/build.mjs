@@ -56,6 +56,7 @@ const nodeCommon = {
 const nodeEntries = [
   ['src/extension/extension.ts', 'extension'],
   ['src/cli/main.ts', 'cli'],
+  ['src/core/embedding/worker.ts', 'worker'],
   ['test/integration/index.ts', 'test/integration/index'],
 ];
 

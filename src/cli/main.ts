@@ -1,9 +1,10 @@
 import { version } from '../../package.json';
 import { CliError, type CliCommand, type CliIo } from './command';
+import { embedCommand } from './commands/embed';
 import { parseCommand } from './commands/parse';
 
 /** Subcommands, in the order `--help` lists them. */
-const commands: CliCommand[] = [parseCommand];
+const commands: CliCommand[] = [parseCommand, embedCommand];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

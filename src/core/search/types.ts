@@ -1,6 +1,10 @@
 /**
  * The search contract between the passage index (core) and the UI (extension + webviews).
- * Owned by the index; the UI renders `PassageHit`s and never computes scores itself.
+ * Owned by the index (issue #6); the UI renders `PassageHit`s and never computes scores itself.
+ *
+ * For the UI (#7): the object to call is `PassageIndex` (src/core/index/passage-index.ts), which
+ * implements `PassageSearchService` below. Stable since the first commit of #6; only optional fields
+ * are added. Scores: see docs/search.md.
  */
 import type { SourceRange } from '../documents/model';
 
@@ -21,6 +25,11 @@ export interface SearchQuery {
   /** Only documents under this folder (absolute path or URI prefix). */
   folder?: string;
   role?: DocumentRole | 'all';
+  /**
+   * Element-wise matching: also match each claim element (the parts after "comprising", split at ";")
+   * and fill `PassageHit.elementMatches`. Off unless set; see docs/search.md for what it costs/brings.
+   */
+  elements?: boolean;
   signal?: AbortSignal;
 }
 
@@ -49,6 +58,10 @@ export interface SearchResponse {
   results: PassageHit[];
   /** Milliseconds spent in each stage (embed, dense, lexical, fuse, total). */
   timings: Record<string, number>;
+  /** The mode that actually ran: a dense or hybrid search falls back to lexical if the model fails. */
+  mode: SearchMode;
+  /** Set when the results are partial or degraded (index still building, model unavailable). */
+  notice?: string;
 }
 
 export interface IndexStatus {
@@ -59,4 +72,48 @@ export interface IndexStatus {
   progress?: { done: number; total: number };
   /** The last problem worth showing, already phrased for the user. */
   message?: string;
+  /** Paragraphs whose vectors are still being computed (searchable lexically meanwhile). */
+  pendingEmbeddings?: number;
+  /** 'memory' when the cache could not be written to disk (the index still works, for this session). */
+  storage?: 'disk' | 'memory';
+  /** Files left out: over the size limit or unreadable (named in `message` and in the log). */
+  skippedFiles?: number;
+}
+
+/** A file event, as the extension's watchers (or the CLI) report it. */
+export type FileChange =
+  { kind: 'created' | 'changed' | 'deleted'; uri: string } | { kind: 'renamed'; oldUri: string; uri: string };
+
+export interface UpdateProgress {
+  /** Work units done / total: files read, then paragraphs embedded. */
+  done: number;
+  total: number;
+  message: string;
+}
+
+export interface UpdateOptions {
+  signal?: AbortSignal;
+  progress?: (progress: UpdateProgress) => void;
+}
+
+export interface UpdateResult {
+  filesRead: number;
+  filesRemoved: number;
+  paragraphsEmbedded: number;
+  /** True when the signal stopped the update; what was done is kept and the next update resumes. */
+  cancelled: boolean;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** What the UI calls. */
+export interface PassageSearchService {
+  /** Brings the index up to date: `'full'` rescans the source, a list handles watcher events. */
+  update(changes: readonly FileChange[] | 'full', options?: UpdateOptions): Promise<UpdateResult>;
+  search(query: SearchQuery): Promise<SearchResponse>;
+  status(): IndexStatus;
+  onDidChangeStatus(listener: (status: IndexStatus) => void): Disposable;
+  dispose(): Promise<void>;
 }

@@ -1,0 +1,627 @@
+/**
+ * The workspace passage index: every description paragraph of the workspace's patent documents, kept
+ * current from a `DocumentSource`, embedded by an `Embedder`, persisted in one store file and searched
+ * densely, lexically or both.
+ *
+ * Change detection is two-staged: size + mtime (+ editor version for unsaved text) decides whether a
+ * file is read at all; a content hash per paragraph decides whether it is embedded again. Vectors are
+ * keyed by that hash, so an edit re-embeds only the edited paragraphs, and a rename or a copy re-embeds
+ * nothing. Documents are written to the store before their vectors exist: a restarted update finds the
+ * referenced hashes without vectors and continues there (resume).
+ */
+import { createHash } from 'node:crypto';
+import { basename, sep } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { rename } from 'node:fs/promises';
+import type { PatentDocument } from '../documents/model';
+import type { Embedder } from '../embedding/embedder';
+import type { Logger } from '../logger';
+import { splitClaimElements } from '../search/claim-query';
+import { PassageCorpus, type PassageRecord } from '../search/passage-corpus';
+import type {
+  Disposable,
+  DocumentRole,
+  FileChange,
+  IndexStatus,
+  PassageSearchService,
+  SearchMode,
+  SearchQuery,
+  SearchResponse,
+  UpdateOptions,
+  UpdateResult,
+} from '../search/types';
+import type { DocumentSource, SourceFile } from './source';
+import { loadStore, saveStore, type StoredDocument, type StoredParagraph, type StoreIdentity } from './store';
+
+/** How a paragraph's match text becomes the texts that are embedded (one vector each). */
+export interface EmbeddingRecipe {
+  /** Stored in the cache header: changing it re-embeds everything. */
+  id: string;
+  texts(matchText: string): string[];
+}
+
+/** One vector per paragraph, of its whole match text (the model reads what fits). */
+export const WHOLE_PARAGRAPH: EmbeddingRecipe = { id: 'whole', texts: (text) => [text] };
+
+/** What the role rule sees of a document. */
+export interface DocumentInfo {
+  uri: string;
+  format: PatentDocument['format'];
+  publicationNumber?: string;
+}
+
+/**
+ * The default rule: a published document (it states a publication number) is prior art; a draft without
+ * one in an editable format (text, Markdown, Word) is the drafter's specification. Glob settings in the
+ * extension override it (see docs/search.md).
+ */
+export function defaultRoleOf(document: DocumentInfo): DocumentRole {
+  if (document.publicationNumber) return 'prior-art';
+  return document.format === 'text' || document.format === 'markdown' || document.format === 'docx'
+    ? 'specification'
+    : 'prior-art';
+}
+
+export interface PassageIndexOptions {
+  source: DocumentSource;
+  embedder: Embedder;
+  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input. */
+  parse: (bytes: Uint8Array, uri: string) => Promise<PatentDocument>;
+  logger: Logger;
+  /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
+  storePath?: string;
+  /** Files larger than this are skipped with one message. Default 50 MB. */
+  maxFileBytes?: number;
+  roleOf?: (document: DocumentInfo) => DocumentRole;
+  recipe?: EmbeddingRecipe;
+  /** Texts per embedder call while indexing. Default 32. */
+  embedBatchSize?: number;
+  /** Progress is persisted at most this often while indexing. Default 5 s. */
+  saveIntervalMs?: number;
+}
+
+interface IndexedDocument {
+  stored: StoredDocument;
+  slots: number[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+const SLICE_MS = 8;
+
+export class PassageIndex implements PassageSearchService {
+  private corpus: PassageCorpus;
+  private readonly documents = new Map<string, IndexedDocument>();
+  private readonly listeners = new Set<(status: IndexStatus) => void>();
+  private readonly identity: StoreIdentity;
+  private readonly recipe: EmbeddingRecipe;
+  private readonly roleOf: (document: DocumentInfo) => DocumentRole;
+  private readonly disposeController = new AbortController();
+  private loading: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private current: IndexStatus;
+  private storage: 'disk' | 'memory';
+  private dirty = false;
+  private lastSave = 0;
+  private pending = 0;
+  private disposed = false;
+  /** Problems already reported, so each is logged once. */
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly options: PassageIndexOptions) {
+    this.recipe = options.recipe ?? WHOLE_PARAGRAPH;
+    this.roleOf = options.roleOf ?? defaultRoleOf;
+    this.identity = {
+      modelId: options.embedder.modelId,
+      dims: options.embedder.dims,
+      recipe: this.recipe.id,
+    };
+    this.corpus = new PassageCorpus(options.embedder.dims);
+    this.storage = options.storePath ? 'disk' : 'memory';
+    this.current = {
+      state: 'idle',
+      documents: 0,
+      paragraphs: 0,
+      modelId: options.embedder.modelId,
+      storage: this.storage,
+    };
+  }
+
+  status(): IndexStatus {
+    return { ...this.current };
+  }
+
+  onDidChangeStatus(listener: (status: IndexStatus) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Loads the store (once). Called by `update` and `search`; call it early to make the first search fast. */
+  load(): Promise<void> {
+    this.loading ??= this.loadStore();
+    return this.loading;
+  }
+
+  update(changes: readonly FileChange[] | 'full', options: UpdateOptions = {}): Promise<UpdateResult> {
+    const run = this.queue.then(() => this.runUpdate(changes, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async search(query: SearchQuery): Promise<SearchResponse> {
+    const started = performance.now();
+    await this.load();
+    const timings: Record<string, number> = {};
+    let mode: SearchMode = query.mode ?? 'hybrid';
+    let notice: string | undefined;
+    const text = query.text.trim();
+    if (!text) return { results: [], timings: { total: 0 }, mode };
+
+    let queryVector: Float32Array | undefined;
+    let elements: { text: string; vector: Float32Array }[] | undefined;
+    if (mode !== 'lexical') {
+      const embedStarted = performance.now();
+      try {
+        const elementTexts = query.elements ? splitClaimElements(text).elements : [];
+        const vectors = await this.options.embedder.embed([text, ...elementTexts], {
+          priority: 'query',
+          kind: 'query',
+          signal: query.signal,
+        });
+        queryVector = vectors[0];
+        if (elementTexts.length > 1) {
+          elements = elementTexts.map((element, i) => ({
+            text: element,
+            vector: vectors[i + 1] as Float32Array,
+          }));
+        }
+      } catch (error) {
+        if (query.signal?.aborted) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.reportOnce(
+          `embed:${reason}`,
+          `The embedding model failed (${reason}); searching by words only.`,
+        );
+        notice = `The embedding model is unavailable (${reason}); these results are lexical only.`;
+        mode = 'lexical';
+      }
+      timings.embed = performance.now() - embedStarted;
+    }
+    query.signal?.throwIfAborted();
+    if (mode !== 'lexical' && this.pending > 0) {
+      notice = `${this.pending} paragraphs are still being embedded; they are found by their words only for now.`;
+    }
+    const folder = query.folder ? withTrailingSeparator(query.folder) : undefined;
+    const results = this.corpus.search(
+      {
+        mode,
+        topK: query.topK ?? 10,
+        minScore: query.minScore,
+        queryText: text,
+        queryVector,
+        elements,
+        roleOf: (record) => this.recordRole(record),
+        accept: (record) =>
+          (query.excludeUri === undefined || record.uri !== query.excludeUri) &&
+          (folder === undefined || record.uri.startsWith(folder)) &&
+          (query.role === undefined || query.role === 'all' || this.recordRole(record) === query.role),
+      },
+      timings,
+    );
+    timings.total = performance.now() - started;
+    const response: SearchResponse = { results, timings, mode };
+    if (notice) response.notice = notice;
+    return response;
+  }
+
+  /** Documents in the index (for the CLI and the UI's document list). */
+  indexedDocuments(): readonly StoredDocument[] {
+    return [...this.documents.values()].map((d) => d.stored);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeController.abort();
+    await this.queue;
+    if (this.dirty) await this.save();
+    this.listeners.clear();
+  }
+
+  // ---- loading and saving -------------------------------------------------------------------------
+
+  private async loadStore(): Promise<void> {
+    const path = this.options.storePath;
+    if (!path) return;
+    const loaded = await loadStore(path, this.identity);
+    if (!loaded.ok) {
+      if (loaded.problem === 'corrupt' || loaded.problem === 'unreadable') {
+        this.options.logger.warn(loaded.message);
+        this.setStatus({
+          message: `The passage cache was damaged and is being rebuilt (${basename(path)}).`,
+        });
+        // Keep the damaged file for diagnosis; the next save writes a fresh one.
+        await rename(path, `${path}.corrupt`).catch(() => undefined);
+      } else if (loaded.problem === 'mismatch') {
+        this.options.logger.info(`${loaded.message}: re-embedding the workspace.`);
+      }
+      this.dirty = loaded.problem !== 'missing';
+      return;
+    }
+    this.corpus = new PassageCorpus(this.identity.dims, undefined, loaded.contents.vectors);
+    let sliceStart = performance.now();
+    for (const stored of loaded.contents.documents) {
+      this.addDocument(stored);
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    this.pending = this.missingHashes().length;
+    this.options.logger.info(
+      `Loaded the passage cache: ${this.documents.size} documents, ${this.corpus.size} paragraphs (${path}).`,
+    );
+    this.setStatus({});
+  }
+
+  private async save(): Promise<void> {
+    const path = this.options.storePath;
+    if (!path || this.storage === 'memory') return;
+    try {
+      const bytes = await saveStore(path, {
+        identity: this.identity,
+        documents: this.indexedDocuments() as StoredDocument[],
+        vectors: this.corpus.vectors,
+      });
+      this.dirty = false;
+      this.lastSave = Date.now();
+      this.options.logger.debug(`Saved the passage cache (${bytes} bytes) to ${path}.`);
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      this.storage = 'memory';
+      this.options.logger.warn(
+        `Cannot write the passage cache ${path} (${reason}); keeping the index in memory for this session.`,
+      );
+      this.setStatus({
+        message: `The passage cache cannot be saved (${reason}); the index lives in memory until restart.`,
+      });
+    }
+  }
+
+  // ---- updating -------------------------------------------------------------------------------
+
+  private async runUpdate(
+    changes: readonly FileChange[] | 'full',
+    options: UpdateOptions,
+  ): Promise<UpdateResult> {
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.disposeController.signal])
+      : this.disposeController.signal;
+    const result: UpdateResult = { filesRead: 0, filesRemoved: 0, paragraphsEmbedded: 0, cancelled: false };
+    await this.load();
+    this.setStatus({ state: 'indexing', message: undefined });
+    const skipped: string[] = [];
+    const failed: string[] = [];
+    try {
+      const toRead = await this.plan(changes, result, signal);
+      let done = 0;
+      let sliceStart = performance.now();
+      for (const file of toRead) {
+        if (signal.aborted) break;
+        options.progress?.({ done, total: toRead.length, message: `Reading ${basename(file.uri)}` });
+        this.setStatus({ progress: { done, total: toRead.length } });
+        const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+        if (file.size > maxBytes) {
+          skipped.push(`${file.uri} (${formatBytes(file.size)})`);
+        } else {
+          const stored = await this.readDocument(file, failed, signal);
+          if (stored) {
+            this.replaceDocument(stored);
+            result.filesRead++;
+          }
+        }
+        done++;
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+      }
+      this.reportSkipped(skipped, failed);
+      if (changes === 'full' && !signal.aborted) this.collectGarbage();
+      else if (this.garbageShare() > 0.25) this.collectGarbage();
+      result.paragraphsEmbedded = await this.embedMissing(options, signal);
+    } finally {
+      result.cancelled = signal.aborted;
+      if (this.dirty) await this.save();
+      this.setStatus({
+        state: 'idle',
+        progress: undefined,
+        skippedFiles: skipped.length + failed.length,
+        message: this.current.message,
+      });
+    }
+    return result;
+  }
+
+  /** Decides which files to read; removes documents that are gone. */
+  private async plan(
+    changes: readonly FileChange[] | 'full',
+    result: UpdateResult,
+    signal: AbortSignal,
+  ): Promise<SourceFile[]> {
+    const toRead: SourceFile[] = [];
+    const consider = (file: SourceFile): void => {
+      const known = this.documents.get(file.uri)?.stored;
+      if (
+        known &&
+        known.size === file.size &&
+        known.mtimeMs === file.mtimeMs &&
+        known.version === file.version
+      )
+        return;
+      toRead.push(file);
+    };
+    if (changes === 'full') {
+      const files = await this.options.source.list(signal);
+      const present = new Set(files.map((f) => f.uri));
+      for (const uri of [...this.documents.keys()]) {
+        if (!present.has(uri)) {
+          this.removeDocument(uri);
+          result.filesRemoved++;
+        }
+      }
+      files.forEach(consider);
+      return toRead;
+    }
+    for (const change of changes) {
+      if (change.kind === 'renamed' && this.documents.has(change.oldUri)) {
+        this.removeDocument(change.oldUri);
+        result.filesRemoved++;
+      }
+      if (change.kind === 'deleted') {
+        if (this.documents.has(change.uri)) {
+          this.removeDocument(change.uri);
+          result.filesRemoved++;
+        }
+        continue;
+      }
+      const file = await this.options.source.stat(change.uri);
+      if (file) consider(file);
+      else if (this.documents.has(change.uri)) {
+        this.removeDocument(change.uri);
+        result.filesRemoved++;
+      }
+    }
+    return toRead;
+  }
+
+  /** Reads and parses one file; a bad file is recorded in `failed` and its last good version kept. */
+  private async readDocument(
+    file: SourceFile,
+    failed: string[],
+    signal: AbortSignal,
+  ): Promise<StoredDocument | undefined> {
+    let document: PatentDocument;
+    try {
+      const bytes = await this.options.source.read(file.uri, signal);
+      if (bytes.length > (this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
+        failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
+        return undefined;
+      }
+      document = await this.options.parse(bytes, file.uri);
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      // DocumentError messages already start with the file name.
+      failed.push(message.includes(file.uri) ? message : `${file.uri}: ${message}`);
+      return undefined;
+    }
+    const paragraphs: StoredParagraph[] = document.paragraphs
+      .filter((p) => p.matchText.trim().length > 0)
+      .map((p) => {
+        const stored: StoredParagraph = {
+          id: p.id,
+          text: p.text,
+          range: p.range,
+          hash: this.hashOf(p.matchText),
+        };
+        if (p.number !== undefined) stored.number = p.number;
+        if (p.matchText !== p.text) stored.matchText = p.matchText;
+        return stored;
+      });
+    const stored: StoredDocument = {
+      uri: file.uri,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      format: document.format,
+      label: document.publicationNumber ?? basename(file.uri),
+      paragraphs,
+    };
+    if (file.version !== undefined) stored.version = file.version;
+    if (document.publicationNumber !== undefined) stored.publicationNumber = document.publicationNumber;
+    if (document.title !== undefined) stored.title = document.title;
+    return stored;
+  }
+
+  private hashOf(matchText: string): string {
+    return createHash('sha256')
+      .update(this.recipe.id)
+      .update('\0')
+      .update(matchText)
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  private addDocument(stored: StoredDocument): void {
+    const slots = stored.paragraphs.map((p) => {
+      const record: PassageRecord = {
+        uri: stored.uri,
+        documentLabel: stored.label,
+        paragraphId: p.id,
+        text: p.text,
+        range: p.range,
+        hash: p.hash,
+      };
+      if (p.number !== undefined) record.paragraphNumber = p.number;
+      if (p.matchText !== undefined) record.matchText = p.matchText;
+      return this.corpus.add(record);
+    });
+    this.documents.set(stored.uri, { stored, slots });
+  }
+
+  private replaceDocument(stored: StoredDocument): void {
+    if (this.documents.has(stored.uri)) this.removeDocument(stored.uri);
+    this.addDocument(stored);
+    this.dirty = true;
+  }
+
+  private removeDocument(uri: string): void {
+    const indexed = this.documents.get(uri);
+    if (!indexed) return;
+    for (const slot of indexed.slots) this.corpus.remove(slot);
+    this.documents.delete(uri);
+    this.dirty = true;
+  }
+
+  /** Hashes referenced by a paragraph and without vectors, each with its text, in document order. */
+  private missingHashes(): { hash: string; text: string }[] {
+    const missing = new Map<string, string>();
+    for (const { stored } of this.documents.values()) {
+      for (const p of stored.paragraphs) {
+        if (!this.corpus.vectors.has(p.hash) && !missing.has(p.hash))
+          missing.set(p.hash, p.matchText ?? p.text);
+      }
+    }
+    return [...missing].map(([hash, text]) => ({ hash, text }));
+  }
+
+  private referencedHashes(): Set<string> {
+    const hashes = new Set<string>();
+    for (const { stored } of this.documents.values()) for (const p of stored.paragraphs) hashes.add(p.hash);
+    return hashes;
+  }
+
+  private garbageShare(): number {
+    const total = this.corpus.vectors.entryCount;
+    if (total === 0) return 0;
+    const referenced = this.referencedHashes();
+    let unreferenced = 0;
+    for (const hash of this.corpus.vectors.hashes()) if (!referenced.has(hash)) unreferenced++;
+    return unreferenced / total;
+  }
+
+  /**
+   * Drops vectors no paragraph refers to. Not after every deletion: a rename arrives as delete + create,
+   * and the vectors of the deleted file are what the created one reuses.
+   */
+  private collectGarbage(): void {
+    const referenced = this.referencedHashes();
+    const unused = [...this.corpus.vectors.hashes()].filter((hash) => !referenced.has(hash));
+    for (const hash of unused) this.corpus.vectors.delete(hash);
+    if (unused.length) this.dirty = true;
+  }
+
+  private async embedMissing(options: UpdateOptions, signal: AbortSignal): Promise<number> {
+    const missing = this.missingHashes();
+    this.pending = missing.length;
+    if (missing.length === 0) return 0;
+    const batchSize = this.options.embedBatchSize ?? 32;
+    const saveInterval = this.options.saveIntervalMs ?? 5000;
+    let embedded = 0;
+    this.options.logger.info(`Embedding ${missing.length} paragraphs.`);
+    for (let start = 0; start < missing.length && !signal.aborted; start += batchSize) {
+      const batch = missing.slice(start, start + batchSize);
+      const texts = batch.map((m) => this.recipe.texts(m.text));
+      let vectors: Float32Array[];
+      try {
+        vectors = await this.options.embedder.embed(texts.flat(), {
+          priority: 'background',
+          kind: 'passage',
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) break;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.options.logger.error(`Embedding failed (${reason}); paragraphs stay searchable by their words.`);
+        this.setStatus({ state: 'error', message: `Embedding failed: ${reason}` });
+        break;
+      }
+      let offset = 0;
+      batch.forEach((m, i) => {
+        const count = texts[i]?.length ?? 0;
+        this.corpus.vectors.set(m.hash, vectors.slice(offset, offset + count));
+        offset += count;
+      });
+      embedded += batch.length;
+      this.pending = missing.length - embedded;
+      this.dirty = true;
+      options.progress?.({ done: embedded, total: missing.length, message: 'Embedding paragraphs' });
+      this.setStatus({ progress: { done: embedded, total: missing.length } });
+      if (Date.now() - this.lastSave >= saveInterval) await this.save();
+    }
+    return embedded;
+  }
+
+  // ---- status ---------------------------------------------------------------------------------
+
+  private reportSkipped(skipped: string[], failed: string[]): void {
+    const parts: string[] = [];
+    if (skipped.length) {
+      const limit = formatBytes(this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      parts.push(`${skipped.length} file(s) over the ${limit} limit skipped: ${skipped.join(', ')}`);
+    }
+    if (failed.length) parts.push(`${failed.length} file(s) could not be read: ${failed.join('; ')}`);
+    if (!parts.length) return;
+    const message = parts.join('. ');
+    if (!this.reported.has(message)) {
+      this.reported.add(message);
+      this.options.logger.warn(message);
+    }
+    this.setStatus({ message });
+  }
+
+  private reportOnce(key: string, message: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.options.logger.warn(message);
+  }
+
+  private recordRole(record: PassageRecord): DocumentRole {
+    const stored = this.documents.get(record.uri)?.stored;
+    if (!stored) return 'prior-art';
+    const info: DocumentInfo = { uri: stored.uri, format: stored.format };
+    if (stored.publicationNumber !== undefined) info.publicationNumber = stored.publicationNumber;
+    return this.roleOf(info);
+  }
+
+  private setStatus(change: Partial<IndexStatus>): void {
+    const next: IndexStatus = {
+      ...this.current,
+      ...change,
+      documents: this.documents.size,
+      paragraphs: this.corpus.size,
+      pendingEmbeddings: this.pending,
+      storage: this.storage,
+    };
+    for (const key of Object.keys(next) as (keyof IndexStatus)[])
+      if (next[key] === undefined) delete next[key];
+    this.current = next;
+    for (const listener of this.listeners) {
+      try {
+        listener(this.status());
+      } catch (error) {
+        this.options.logger.error(`A status listener failed: ${String(error)}`);
+      }
+    }
+  }
+}
+
+function withTrailingSeparator(folder: string): string {
+  return folder.endsWith('/') || folder.endsWith(sep)
+    ? folder
+    : folder + (folder.includes('://') ? '/' : sep);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}

@@ -1,0 +1,391 @@
+/**
+ * The on-disk passage cache: one binary file per workspace.
+ *
+ *   bytes 0-7    magic "PPIDX\x00\r\n" (the CR LF catches text-mode mangling)
+ *   8-11         schema version (u32 LE)
+ *   12-15        header length H (u32 LE)
+ *   16-19        CRC-32 of the header
+ *   20..20+H     header, UTF-8 JSON: model id, dims, embedding recipe, counts, section lengths + CRCs
+ *   vectors      hashes (16 B each) · row counts (u16, padded to 4 B) · scales (f32 per row) · int8 rows
+ *   documents    one JSON record per line (parsed in slices so a large cache never blocks the thread)
+ *   last 8 bytes "PPIDXEND"
+ *
+ * Writes are atomic: a temporary file in the same folder, fsync, rename, fsync of the folder. A reader
+ * therefore sees the old file or the new one, never a mix; a truncated or bit-flipped file fails its
+ * length or CRC check and is reported as `StoreProblem` 'corrupt'.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
+import type { DocumentFormat, SourceRange } from '../documents/model';
+import { VectorTable } from '../search/vector-table';
+
+export const STORE_MAGIC = Buffer.from('PPIDX\x00\r\n', 'latin1');
+const END_MAGIC = Buffer.from('PPIDXEND', 'latin1');
+export const STORE_SCHEMA_VERSION = 1;
+const PREAMBLE_BYTES = 20;
+/** Work between yields when loading or saving: keeps each blocking slice well under 50 ms. */
+const SLICE_MS = 8;
+
+export interface StoredParagraph {
+  id: string;
+  number?: string;
+  text: string;
+  /** Absent when equal to `text`. */
+  matchText?: string;
+  range: SourceRange;
+  /** Hash of the embedded text (32 hex digits): the key of the paragraph's vectors. */
+  hash: string;
+}
+
+export interface StoredDocument {
+  uri: string;
+  size: number;
+  mtimeMs: number;
+  /** Editor version when the content came from unsaved editor text. */
+  version?: number;
+  format: DocumentFormat;
+  label: string;
+  publicationNumber?: string;
+  title?: string;
+  paragraphs: StoredParagraph[];
+}
+
+/** What must match for stored vectors to be usable. */
+export interface StoreIdentity {
+  modelId: string;
+  dims: number;
+  /** How paragraphs become embedded texts (windowing); a change re-embeds everything. */
+  recipe: string;
+}
+
+export interface StoreContents {
+  identity: StoreIdentity;
+  documents: StoredDocument[];
+  vectors: VectorTable;
+}
+
+export type StoreProblem = 'missing' | 'corrupt' | 'mismatch' | 'unreadable';
+
+export type StoreLoad =
+  { ok: true; contents: StoreContents } | { ok: false; problem: StoreProblem; message: string };
+
+interface Header {
+  modelId: string;
+  dims: number;
+  recipe: string;
+  quantization: 'int8';
+  entries: number;
+  rows: number;
+  vectorBytes: number;
+  vectorCrc: number;
+  documentBytes: number;
+  documentCrc: number;
+  documents: number;
+  savedAt: string;
+}
+
+type CompactRange = [number, number, number, number, number, number];
+type CompactParagraph = [string, string | null, string, string | null, CompactRange, string];
+
+/** Reads and checks a store; never throws for a bad or missing file (the caller rebuilds). */
+export async function loadStore(path: string, expected: StoreIdentity): Promise<StoreLoad> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, problem: 'missing', message: `${path}: no cache yet` };
+    return {
+      ok: false,
+      problem: 'unreadable',
+      message: `${path}: cannot read the cache (${code ?? String(error)})`,
+    };
+  }
+  const corrupt = (why: string): StoreLoad => ({
+    ok: false,
+    problem: 'corrupt',
+    message: `${path}: the cache is damaged (${why}); it will be rebuilt`,
+  });
+  if (bytes.length < PREAMBLE_BYTES + END_MAGIC.length || !bytes.subarray(0, 8).equals(STORE_MAGIC)) {
+    return corrupt('not a Patent Passages cache file');
+  }
+  const schema = bytes.readUInt32LE(8);
+  if (schema !== STORE_SCHEMA_VERSION) {
+    return {
+      ok: false,
+      problem: 'mismatch',
+      message: `${path}: cache schema ${schema}, this version uses ${STORE_SCHEMA_VERSION}`,
+    };
+  }
+  const headerLength = bytes.readUInt32LE(12);
+  const headerEnd = PREAMBLE_BYTES + headerLength;
+  if (headerEnd > bytes.length) return corrupt('truncated header');
+  const headerBytes = bytes.subarray(PREAMBLE_BYTES, headerEnd);
+  if (crc32(headerBytes) !== bytes.readUInt32LE(16)) return corrupt('header checksum mismatch');
+  let header: Header;
+  try {
+    header = JSON.parse(headerBytes.toString('utf8')) as Header;
+  } catch {
+    return corrupt('unreadable header');
+  }
+  if (
+    header.modelId !== expected.modelId ||
+    header.dims !== expected.dims ||
+    header.recipe !== expected.recipe
+  ) {
+    return {
+      ok: false,
+      problem: 'mismatch',
+      message: `${path}: built with ${header.modelId} (${header.dims}-d, ${header.recipe}); now ${expected.modelId} (${expected.dims}-d, ${expected.recipe})`,
+    };
+  }
+  const vectorStart = headerEnd;
+  const documentStart = vectorStart + header.vectorBytes;
+  const documentEnd = documentStart + header.documentBytes;
+  if (documentEnd + END_MAGIC.length !== bytes.length)
+    return corrupt(`length ${bytes.length}, expected ${documentEnd + END_MAGIC.length}`);
+  if (!bytes.subarray(documentEnd).equals(END_MAGIC)) return corrupt('missing end marker');
+  const vectorBytes = bytes.subarray(vectorStart, documentStart);
+  const documentBytes = bytes.subarray(documentStart, documentEnd);
+  if ((await sliceCrc(vectorBytes)) !== header.vectorCrc) return corrupt('vector checksum mismatch');
+  if ((await sliceCrc(documentBytes)) !== header.documentCrc) return corrupt('document checksum mismatch');
+
+  const vectors = readVectors(vectorBytes, header);
+  if (!vectors) return corrupt('inconsistent vector section');
+  const documents: StoredDocument[] = [];
+  const text = documentBytes.toString('utf8');
+  let sliceStart = performance.now();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      documents.push(expandDocument(JSON.parse(line) as CompactDocument));
+    } catch {
+      return corrupt('unreadable document record');
+    }
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return { ok: true, contents: { identity: expected, documents, vectors } };
+}
+
+/** Writes the store atomically. Throws (with the path in the message) when the disk refuses. */
+export async function saveStore(path: string, contents: StoreContents): Promise<number> {
+  const { identity, vectors } = contents;
+  const vectorBytes = writeVectors(vectors);
+  const lines: Buffer[] = [];
+  let sliceStart = performance.now();
+  for (const document of contents.documents) {
+    lines.push(Buffer.from(JSON.stringify(compactDocument(document)) + '\n', 'utf8'));
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  const documentBytes = Buffer.concat(lines);
+  const header: Header = {
+    modelId: identity.modelId,
+    dims: identity.dims,
+    recipe: identity.recipe,
+    quantization: 'int8',
+    entries: vectors.entryCount,
+    rows: vectors.rowCount,
+    vectorBytes: vectorBytes.length,
+    vectorCrc: await sliceCrc(vectorBytes),
+    documentBytes: documentBytes.length,
+    documentCrc: await sliceCrc(documentBytes),
+    documents: contents.documents.length,
+    savedAt: new Date().toISOString(),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const preamble = Buffer.alloc(PREAMBLE_BYTES);
+  STORE_MAGIC.copy(preamble, 0);
+  preamble.writeUInt32LE(STORE_SCHEMA_VERSION, 8);
+  preamble.writeUInt32LE(headerBytes.length, 12);
+  preamble.writeUInt32LE(crc32(headerBytes), 16);
+  const parts = [preamble, headerBytes, vectorBytes, documentBytes, END_MAGIC];
+  await writeFileAtomic(path, parts);
+  return parts.reduce((sum, part) => sum + part.length, 0);
+}
+
+/** Temporary file in the same folder, fsync, rename over the target, fsync the folder. */
+export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      for (const part of parts) {
+        let written = 0;
+        while (written < part.length) {
+          const { bytesWritten } = await handle.write(part, written, part.length - written);
+          written += bytesWritten;
+        }
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  // The rename is durable only once the folder is synced; not every platform allows it (Windows).
+  try {
+    const folder = await open(dirname(path), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+async function sliceCrc(bytes: Uint8Array): Promise<number> {
+  const chunk = 8 << 20;
+  let value = 0;
+  for (let offset = 0; offset < bytes.length; offset += chunk) {
+    value = crc32(bytes.subarray(offset, Math.min(bytes.length, offset + chunk)), value);
+    if (offset + chunk < bytes.length) await yieldToEventLoop();
+  }
+  return value;
+}
+
+function writeVectors(vectors: VectorTable): Buffer {
+  const hashes = [...vectors.hashes()];
+  const entries = hashes.length;
+  let rows = 0;
+  for (const hash of hashes) rows += vectors.get(hash)?.rowCount ?? 0;
+  const countBytes = align4(entries * 2);
+  const buffer = Buffer.alloc(entries * 16 + countBytes + rows * 4 + rows * vectors.dims);
+  const countsOffset = entries * 16;
+  const scalesOffset = countsOffset + countBytes;
+  const dataOffset = scalesOffset + rows * 4;
+  let row = 0;
+  hashes.forEach((hash, i) => {
+    buffer.write(hash, i * 16, 16, 'hex');
+    const stored = vectors.rowsOf(hash);
+    if (!stored) return;
+    const count = stored.scales.length;
+    buffer.writeUInt16LE(count, countsOffset + i * 2);
+    for (let r = 0; r < count; r++) buffer.writeFloatLE(stored.scales[r] ?? 0, scalesOffset + (row + r) * 4);
+    buffer.set(
+      new Uint8Array(stored.data.buffer, stored.data.byteOffset, stored.data.length),
+      dataOffset + row * vectors.dims,
+    );
+    row += count;
+  });
+  return buffer;
+}
+
+function readVectors(bytes: Buffer, header: Header): VectorTable | undefined {
+  const { entries, rows, dims } = header;
+  const countBytes = align4(entries * 2);
+  const countsOffset = entries * 16;
+  const scalesOffset = countsOffset + countBytes;
+  const dataOffset = scalesOffset + rows * 4;
+  if (dataOffset + rows * dims !== bytes.length) return undefined;
+  const table = new VectorTable(dims, Math.max(rows, 1));
+  // Copy into aligned arrays: the file buffer's offsets need not be 4-byte aligned.
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) scales[r] = bytes.readFloatLE(scalesOffset + r * 4);
+  const data = new Int8Array(
+    bytes.buffer.slice(bytes.byteOffset + dataOffset, bytes.byteOffset + dataOffset + rows * dims),
+  );
+  let row = 0;
+  for (let i = 0; i < entries; i++) {
+    const count = bytes.readUInt16LE(countsOffset + i * 2);
+    if (row + count > rows) return undefined;
+    const hash = bytes.toString('hex', i * 16, i * 16 + 16);
+    table.setQuantized(
+      hash,
+      data.subarray(row * dims, (row + count) * dims),
+      scales.subarray(row, row + count),
+    );
+    row += count;
+  }
+  return row === rows ? table : undefined;
+}
+
+interface CompactDocument {
+  u: string;
+  s: number;
+  m: number;
+  v?: number;
+  f: DocumentFormat;
+  l: string;
+  n?: string;
+  t?: string;
+  p: CompactParagraph[];
+}
+
+function compactDocument(d: StoredDocument): CompactDocument {
+  const compact: CompactDocument = {
+    u: d.uri,
+    s: d.size,
+    m: d.mtimeMs,
+    f: d.format,
+    l: d.label,
+    p: d.paragraphs.map((p) => [
+      p.id,
+      p.number ?? null,
+      p.text,
+      p.matchText ?? null,
+      [
+        p.range.start.line,
+        p.range.start.character,
+        p.range.end.line,
+        p.range.end.character,
+        p.range.startOffset,
+        p.range.endOffset,
+      ],
+      p.hash,
+    ]),
+  };
+  if (d.version !== undefined) compact.v = d.version;
+  if (d.publicationNumber !== undefined) compact.n = d.publicationNumber;
+  if (d.title !== undefined) compact.t = d.title;
+  return compact;
+}
+
+function expandDocument(c: CompactDocument): StoredDocument {
+  if (typeof c.u !== 'string' || !Array.isArray(c.p)) throw new Error('bad record');
+  const document: StoredDocument = {
+    uri: c.u,
+    size: c.s,
+    mtimeMs: c.m,
+    format: c.f,
+    label: c.l,
+    paragraphs: c.p.map(([id, number, text, matchText, r, hash]) => {
+      const paragraph: StoredParagraph = {
+        id,
+        text,
+        range: {
+          start: { line: r[0], character: r[1] },
+          end: { line: r[2], character: r[3] },
+          startOffset: r[4],
+          endOffset: r[5],
+        },
+        hash,
+      };
+      if (number !== null) paragraph.number = number;
+      if (matchText !== null) paragraph.matchText = matchText;
+      return paragraph;
+    }),
+  };
+  if (c.v !== undefined) document.version = c.v;
+  if (c.n !== undefined) document.publicationNumber = c.n;
+  if (c.t !== undefined) document.title = c.t;
+  return document;
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}

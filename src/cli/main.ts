@@ -1,10 +1,13 @@
 import { version } from '../../package.json';
 import { CliError, type CliCommand, type CliIo } from './command';
 import { embedCommand } from './commands/embed';
+import { evalCommand } from './commands/eval';
+import { indexCommand } from './commands/index';
+import { searchCommand } from './commands/search';
 import { parseCommand } from './commands/parse';
 
 /** Subcommands, in the order `--help` lists them. */
-const commands: CliCommand[] = [parseCommand, embedCommand];
+const commands: CliCommand[] = [parseCommand, embedCommand, indexCommand, searchCommand, evalCommand];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

@@ -328,7 +328,8 @@ export class PassageIndex implements PassageSearchService {
       }
       this.reportSkipped(skipped, failed);
       if (changes === 'full' && !signal.aborted) this.collectGarbage();
-      else if (this.garbageShare() > 0.25) this.collectGarbage();
+      else if (this.unreferencedCount() > Math.max(5000, this.corpus.vectors.entryCount / 2))
+        this.collectGarbage();
       result.paragraphsEmbedded = await this.embedMissing(options, signal);
     } finally {
       result.cancelled = signal.aborted;
@@ -501,18 +502,17 @@ export class PassageIndex implements PassageSearchService {
     return hashes;
   }
 
-  private garbageShare(): number {
-    const total = this.corpus.vectors.entryCount;
-    if (total === 0) return 0;
+  private unreferencedCount(): number {
     const referenced = this.referencedHashes();
     let unreferenced = 0;
     for (const hash of this.corpus.vectors.hashes()) if (!referenced.has(hash)) unreferenced++;
-    return unreferenced / total;
+    return unreferenced;
   }
 
   /**
-   * Drops vectors no paragraph refers to. Not after every deletion: a rename arrives as delete + create,
-   * and the vectors of the deleted file are what the created one reuses.
+   * Drops vectors no paragraph refers to: on full updates, or when they pile up. Not after every
+   * deletion: a rename often arrives as delete + create, and the created file reuses the deleted one's
+   * vectors.
    */
   private collectGarbage(): void {
     const referenced = this.referencedHashes();

@@ -1,0 +1,124 @@
+import { relative } from 'node:path';
+import type { SearchMode } from '../../core/search/types';
+import { CliError, type CliCommand, type CliIo } from '../command';
+import { bundledPaths, openFolderIndex, parseArgs, positiveInt, stderrLogger, type CliPaths } from './index';
+
+const usage = `Usage: patent-passages search <dir> --query "<claim text>" [options]
+
+Finds the description paragraphs of the documents in <dir> nearest to the query. Brings the folder's
+cache up to date first (only changed paragraphs are embedded), as 'patent-passages index' does.
+
+Options:
+  --query TEXT        the claim text (required)
+  --top N             number of results (default 10)
+  --mode MODE         hybrid (default) | dense | lexical
+  --exclude-file F    leave out this document (e.g. the one the claim is in)
+  --role ROLE         all (default) | prior-art | specification
+  --elements          element-wise matching: show which claim element matched each passage
+  --cache FILE        cache file (default <dir>/.patent-passages/passages.ppidx)
+  --model DIR         model folder (default: the bundled models/use-lite-en)
+  --long-text MODE    truncate (default) | window-mean | window-max
+  --json              print {"results": [{score, file, paragraph, text, range}], "timings": {...}}
+`;
+
+export function createSearchCommand(paths: CliPaths): CliCommand {
+  return {
+    name: 'search',
+    summary: 'search a folder for the paragraphs nearest to a claim',
+    usage,
+    async run(args: string[], io: CliIo): Promise<number> {
+      const { values, flags, positionals } = parseArgs(args, {
+        values: [
+          '--query',
+          '--top',
+          '--mode',
+          '--exclude-file',
+          '--role',
+          '--cache',
+          '--model',
+          '--long-text',
+          '--include',
+          '--exclude',
+          '--max-file-mb',
+        ],
+        flags: ['--json', '--elements', '--verbose'],
+      });
+      const dir = positionals[0];
+      if (dir === undefined || positionals.length > 1) throw new CliError('give one folder to search', 2);
+      const query = values.get('--query');
+      if (!query?.trim()) throw new CliError('--query "<claim text>" is required', 2);
+      const mode = (values.get('--mode') ?? 'hybrid') as SearchMode;
+      if (!['hybrid', 'dense', 'lexical'].includes(mode))
+        throw new CliError('--mode must be hybrid, dense or lexical', 2);
+      const role = values.get('--role') ?? 'all';
+      if (!['all', 'prior-art', 'specification'].includes(role))
+        throw new CliError('--role must be all, prior-art or specification', 2);
+      const topK = positiveInt('--top', values.get('--top'), 10);
+
+      const logger = stderrLogger(io, flags.has('--verbose'));
+      const started = performance.now();
+      const { index, embedder, root } = await openFolderIndex(paths, dir, values, logger);
+      try {
+        const openedMs = performance.now() - started;
+        const updateStarted = performance.now();
+        const update = await index.update('full');
+        const updateMs = performance.now() - updateStarted;
+        const excluded = values.get('--exclude-file');
+        const response = await index.search({
+          text: query,
+          mode,
+          topK,
+          role: role as 'all' | 'prior-art' | 'specification',
+          elements: flags.has('--elements'),
+          ...(excluded ? { excludeUri: excluded.startsWith('/') ? excluded : `${root}/${excluded}` } : {}),
+        });
+        const results = response.results.map((hit) => ({
+          score: Number(hit.score.toFixed(4)),
+          file: relative(root, hit.uri),
+          paragraph: hit.paragraphNumber ?? hit.paragraphId,
+          text: hit.text,
+          range: hit.range,
+          document: hit.documentLabel,
+          role: hit.role,
+          ...(hit.denseScore !== undefined ? { denseScore: Number(hit.denseScore.toFixed(4)) } : {}),
+          ...(hit.lexicalScore !== undefined ? { lexicalScore: Number(hit.lexicalScore.toFixed(3)) } : {}),
+          matchedTerms: hit.matchedTerms,
+          ...(hit.elementMatches ? { elementMatches: hit.elementMatches } : {}),
+        }));
+        const timings = {
+          openMs: Math.round(openedMs),
+          updateMs: Math.round(updateMs),
+          ...Object.fromEntries(
+            Object.entries(response.timings).map(([k, v]) => [`${k}Ms`, Number(v.toFixed(2))]),
+          ),
+        };
+        if (flags.has('--json')) {
+          const output = {
+            results,
+            timings,
+            mode: response.mode,
+            model: embedder.modelId,
+            ...(response.notice ? { notice: response.notice } : {}),
+            ...(update.paragraphsEmbedded ? { embeddedNow: update.paragraphsEmbedded } : {}),
+          };
+          io.stdout(`${JSON.stringify(output)}\n`);
+        } else {
+          if (response.notice) io.stderr(`note: ${response.notice}\n`);
+          results.forEach((r, i) => {
+            const preview = r.text.length > 160 ? `${r.text.slice(0, 157)}...` : r.text;
+            io.stdout(
+              `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.file} [${r.paragraph}]\n    ${preview}\n`,
+            );
+          });
+          if (!results.length) io.stdout('no matching paragraphs\n');
+        }
+        return 0;
+      } finally {
+        await index.dispose();
+        await embedder.dispose();
+      }
+    },
+  };
+}
+
+export const searchCommand = createSearchCommand(bundledPaths);

@@ -2,7 +2,7 @@
 // Node bundles (extension host, worker, CLI, in-VS-Code tests) are CommonJS for Node 20;
 // webview bundles are browser IIFEs. Native and host-provided modules stay external.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -61,7 +61,10 @@ const nodeEntries = [
 ];
 
 /** Browser entry points for webviews: [source, output file (without .js)]. */
-const webviewEntries = [];
+const webviewEntries = [
+  ['src/webview/panel.ts', 'webview/panel'],
+  ['src/webview/sidebar.ts', 'webview/sidebar'],
+];
 
 const builds = [
   ...nodeEntries
@@ -88,6 +91,11 @@ const builds = [
 ];
 
 if (!watch) rmSync('out', { recursive: true, force: true });
+// The webviews' icon font (codicons), served from out/ so the package needs no node_modules at run time.
+mkdirSync('out/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `out/codicons/${file}`);
+}
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));

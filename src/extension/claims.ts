@@ -1,0 +1,177 @@
+/**
+ * From an editor to a search query: the claim under the cursor (parsed from the editor's current text,
+ * unsaved edits included) or the selection. Parsed documents are cached per document version.
+ */
+import * as vscode from 'vscode';
+import { claimAtOffset } from '../core/documents';
+import type { Claim, PatentDocument } from '../core/documents';
+import { parseDraftText } from '../core/documents/draft-text';
+import { parsePatentXml } from '../core/documents/patent-xml';
+import type { Logger } from '../core/logger';
+import type { QueryView } from '../shared/protocol';
+import type { DependentClaimContext } from './config';
+
+/** Languages whose documents can hold claims as editable text. */
+export const CLAIM_LANGUAGES = ['markdown', 'plaintext', 'xml'];
+export const CLAIM_SELECTOR: vscode.DocumentSelector = CLAIM_LANGUAGES.flatMap((language) => [
+  { language, scheme: 'file' },
+  { language, scheme: 'untitled' },
+  { language, scheme: 'vscode-remote' },
+]);
+
+export interface ResolvedQuery {
+  /** The text sent to the index. */
+  text: string;
+  view: QueryView;
+  uri: string;
+  /** The claim's range in the editor, when the query is a claim. */
+  range?: vscode.Range;
+  claim?: Claim;
+  /** Identifies the query for de-duplication (same claim text → same key). */
+  key: string;
+}
+
+/** Parses an editor's text with the parser for its format; undefined when it cannot be read as a patent text. */
+export function parseEditorText(text: string, uri: string, languageId: string): PatentDocument | undefined {
+  if (text.trim().length === 0) return undefined;
+  const looksXml = languageId === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 300));
+  if (looksXml) return parsePatentXml(text, uri, 'utf-8');
+  const markdown = languageId === 'markdown' || /\.(md|markdown)$/i.test(uri);
+  return parseDraftText(text, { uri, format: markdown ? 'markdown' : 'text' });
+}
+
+export class DocumentModels implements vscode.Disposable {
+  private readonly cache = new Map<string, { version: number; model: PatentDocument | undefined }>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly logger: Logger) {
+    this.subscription = vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString()));
+  }
+
+  /** The parsed document for the editor's current text; undefined when it has no claims to offer. */
+  get(document: vscode.TextDocument): PatentDocument | undefined {
+    const key = document.uri.toString();
+    const cached = this.cache.get(key);
+    if (cached && cached.version === document.version) return cached.model;
+    let model: PatentDocument | undefined;
+    const started = performance.now();
+    try {
+      model = parseEditorText(document.getText(), key, document.languageId);
+    } catch (error) {
+      this.logger.debug(`Could not read ${document.uri.fsPath} as a patent document: ${String(error)}`);
+    }
+    this.logger.debug(
+      `Parsed ${document.uri.fsPath} (v${document.version}) in ${(performance.now() - started).toFixed(1)} ms: ` +
+        `${model?.claims.length ?? 0} claims`,
+    );
+    this.cache.delete(key);
+    this.cache.set(key, { version: document.version, model });
+    if (this.cache.size > 20) this.cache.delete(this.cache.keys().next().value as string);
+    return model;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.cache.clear();
+  }
+}
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.split('/').pop() ?? uri.toString();
+}
+
+/** The claims a dependent claim's query includes before its own text, per the setting. */
+function contextClaims(model: PatentDocument, claim: Claim, context: DependentClaimContext): Claim[] {
+  if (context === 'none' || claim.dependsOn.length === 0) return [];
+  const byNumber = new Map(model.claims.map((c) => [c.number, c]));
+  const chain: Claim[] = [];
+  const seen = new Set<number>([claim.number]);
+  let frontier = claim.dependsOn.slice(0, 1); // the first claim referred to: "claim 2 or 3" → 2
+  while (frontier.length > 0) {
+    const parent = byNumber.get(frontier[0]!);
+    if (!parent || seen.has(parent.number)) break;
+    seen.add(parent.number);
+    chain.unshift(parent);
+    if (context === 'parent') break;
+    frontier = parent.dependsOn.slice(0, 1);
+  }
+  return chain;
+}
+
+export function queryForClaim(
+  model: PatentDocument,
+  claim: Claim,
+  document: vscode.TextDocument,
+  context: DependentClaimContext,
+): ResolvedQuery {
+  const parents = contextClaims(model, claim, context);
+  const text = [...parents.map((p) => p.text), claim.text].join('\n');
+  const title =
+    parents.length > 0
+      ? `Claim ${claim.number} (with claim${parents.length > 1 ? 's' : ''} ${parents.map((p) => p.number).join(', ')})`
+      : `Claim ${claim.number}`;
+  return {
+    text,
+    uri: document.uri.toString(),
+    claim,
+    range: new vscode.Range(
+      claim.range.start.line,
+      claim.range.start.character,
+      claim.range.end.line,
+      claim.range.end.character,
+    ),
+    view: {
+      title,
+      source: fileName(document.uri),
+      text: claim.text,
+      uri: document.uri.toString(),
+      claimNumber: claim.number,
+      dependsOn: claim.dependsOn,
+    },
+    key: `${context}\u0000${text}`,
+  };
+}
+
+export function claimAt(
+  models: DocumentModels,
+  document: vscode.TextDocument,
+  position: vscode.Position,
+): { model: PatentDocument; claim: Claim } | undefined {
+  const model = models.get(document);
+  if (!model || model.claims.length === 0) return undefined;
+  const claim = claimAtOffset(model, document.offsetAt(position));
+  return claim ? { model, claim } : undefined;
+}
+
+/**
+ * The query for an editor: its (first) non-empty selection if there is one, else the claim under the
+ * cursor; undefined when the cursor is not in a claim.
+ */
+export function resolveQuery(
+  models: DocumentModels,
+  editor: vscode.TextEditor,
+  context: DependentClaimContext,
+  useSelection = true,
+): ResolvedQuery | undefined {
+  const { document, selection } = editor;
+  if (useSelection && !selection.isEmpty) {
+    const text = document.getText(selection).trim();
+    if (text.length >= 3) {
+      const collapsed = text.replace(/\s+/g, ' ');
+      return {
+        text: collapsed,
+        uri: document.uri.toString(),
+        range: new vscode.Range(selection.start, selection.end),
+        view: {
+          title: 'Selection',
+          source: fileName(document.uri),
+          text: collapsed,
+          uri: document.uri.toString(),
+        },
+        key: `selection\u0000${collapsed}`,
+      };
+    }
+  }
+  const found = claimAt(models, document, selection.active);
+  return found ? queryForClaim(found.model, found.claim, document, context) : undefined;
+}

@@ -1,0 +1,235 @@
+/**
+ * The results panel ("Similar passages"): one panel, reused, beside the editor. Restored after a reload
+ * by the serializer from the state the webview saved.
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import type { HostMessage, ResultsView, StatusView, WebviewMessage } from '../shared/protocol';
+import { parsePersistedState } from '../shared/protocol';
+import type { ResolvedQuery } from './claims';
+import { currentConfig } from './config';
+import { isAbortError } from './cancellation';
+import { describeError } from './notifier';
+import type { PassageActions } from './passageActions';
+import { settingsOf, toResultsView, type SearchService } from './searchService';
+import { WebviewChannel } from './webviewChannel';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const PANEL_VIEW_TYPE = 'patentPassages.results';
+
+export interface SearchTimingEvent {
+  view: 'panel' | 'sidebar';
+  searchId: number;
+  /** From the start of the command (or cursor move) to the webview reporting the rows painted. */
+  totalMs: number;
+  searchMs: number;
+  count: number;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private channel: WebviewChannel | undefined;
+  private results: ResultsView | undefined;
+  private searching: { searchId: number; query: ResolvedQuery } | undefined;
+  private controller: AbortController | undefined;
+  private nextSearchId = 1;
+  /** Where the claim's editor is, so opened passages go beside the panel, not over it. */
+  private sourceColumn: vscode.ViewColumn | undefined;
+  private readonly started = new Map<number, { at: number; searchMs: number }>();
+  private readonly timings = new vscode.EventEmitter<SearchTimingEvent>();
+  readonly onDidRender = this.timings.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly service: SearchService,
+    private readonly actions: PassageActions,
+    private readonly status: () => StatusView,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The results on screen (for commands such as export). */
+  get current(): ResultsView | undefined {
+    return this.results;
+  }
+
+  get visible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
+  /** Opens (or reveals) the panel and searches for the query. */
+  async show(
+    query: ResolvedQuery,
+    sourceColumn: vscode.ViewColumn | undefined,
+    startedAt = performance.now(),
+  ): Promise<void> {
+    this.sourceColumn = sourceColumn;
+    this.ensurePanel(true);
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const searchId = this.nextSearchId++;
+    this.searching = { searchId, query };
+    this.panel!.title = `Passages · ${query.view.title}`;
+    this.channel?.post({ type: 'searching', searchId, query: query.view });
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: { viewId: 'patentPassages.sidebar' }, title: 'Searching similar passages' },
+        () => this.service.search(query, controller.signal),
+      );
+      if (controller.signal.aborted) return;
+      this.results = toResultsView(searchId, outcome);
+      this.searching = undefined;
+      this.started.set(searchId, { at: startedAt, searchMs: outcome.elapsedMs });
+      this.channel?.post({ type: 'results', results: this.results });
+    } catch (error) {
+      if (controller.signal.aborted || isAbortError(error)) return;
+      this.searching = undefined;
+      this.logger.error(`Search for ${query.view.title} failed`, error);
+      this.channel?.post({
+        type: 'searchFailed',
+        searchId,
+        message: `The search failed: ${describeError(error)}`,
+      });
+      throw error;
+    }
+  }
+
+  /** Shows results already computed elsewhere (the sidebar's "open in panel"). */
+  showResults(results: ResultsView, sourceColumn: vscode.ViewColumn | undefined): void {
+    this.sourceColumn = sourceColumn;
+    this.results = { ...results, searchId: this.nextSearchId++ };
+    this.ensurePanel(true);
+    this.panel!.title = `Passages · ${results.query.title}`;
+    this.channel?.post({ type: 'results', results: this.results });
+  }
+
+  /** Re-creates the panel after a window reload (called by the serializer). */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const persisted = parsePersistedState(state);
+    this.results = persisted?.results;
+    if (this.results) this.nextSearchId = this.results.searchId + 1;
+    this.attach(panel);
+  }
+
+  private ensurePanel(reveal: boolean): void {
+    if (this.panel) {
+      if (reveal) this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Beside, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Similar passages',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+    );
+    this.attach(panel);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity-bar.svg');
+    panel.webview.options = webviewOptions(this.extensionUri);
+    if (this.results) panel.title = `Passages · ${this.results.query.title}`;
+    const channel = new WebviewChannel(
+      panel.webview,
+      this.logger,
+      () => this.initMessages(),
+      (m) => this.handle(m),
+    );
+    this.channel = channel;
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'panel');
+    const subscriptions = [
+      channel,
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) channel.reset();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      for (const s of subscriptions) s.dispose();
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.channel = undefined;
+        this.controller?.abort();
+      }
+    });
+  }
+
+  private initMessages(): HostMessage[] {
+    const messages: HostMessage[] = [
+      {
+        type: 'init',
+        view: 'panel',
+        settings: settingsOf(currentConfig()),
+        status: this.status(),
+        results: this.results,
+      },
+    ];
+    if (this.searching) {
+      messages.push({
+        type: 'searching',
+        searchId: this.searching.searchId,
+        query: this.searching.query.view,
+      });
+    }
+    return messages;
+  }
+
+  private item(itemId: string) {
+    return this.results?.items.find((i) => i.id === itemId);
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'open': {
+        const item = this.item(message.itemId);
+        if (item) await this.actions.open(item, this.sourceColumn ?? vscode.ViewColumn.One);
+        break;
+      }
+      case 'copyCitation': {
+        const item = this.item(message.itemId);
+        if (item) await this.actions.copyCitation(item);
+        break;
+      }
+      case 'copyAllCitations':
+        if (this.results) await this.actions.copyAll(this.results);
+        break;
+      case 'export':
+        if (this.results) await this.actions.export(this.results);
+        break;
+      case 'showLog':
+        await vscode.commands.executeCommand('patentPassages.showLog');
+        break;
+      case 'rendered': {
+        const started = this.started.get(message.searchId);
+        if (!started) break;
+        this.started.delete(message.searchId);
+        const totalMs = performance.now() - started.at;
+        this.logger.info(
+          `Panel: ${message.count} passages on screen ${totalMs.toFixed(0)} ms after the command ` +
+            `(search ${started.searchMs.toFixed(0)} ms)`,
+        );
+        this.timings.fire({
+          view: 'panel',
+          searchId: message.searchId,
+          totalMs,
+          searchMs: started.searchMs,
+          count: message.count,
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** The index status changed: nothing to show in the panel itself. */
+  postStatus(status: StatusView): void {
+    this.channel?.post({ type: 'status', status });
+  }
+
+  dispose(): void {
+    this.controller?.abort();
+    this.panel?.dispose();
+    this.timings.dispose();
+  }
+}

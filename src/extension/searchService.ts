@@ -1,0 +1,195 @@
+/**
+ * Runs searches for the UI with the current settings and keeps recent answers, so the hover and the
+ * CodeLens can show scores without waiting (and start a search when there is none yet).
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import type { IndexStatus, PassageHit, SearchQuery, SearchResponse } from '../core/search/types';
+import { assignCitationKeys, formatPublicationNumber, paragraphLabel } from '../shared/citations';
+import { sharedWords } from '../shared/highlight';
+import type { ResultItem, ResultsView, SettingsView } from '../shared/protocol';
+import type { ResolvedQuery } from './claims';
+import type { PatentPassagesConfig } from './config';
+
+/** What the UI needs from the passage index. */
+export interface PassageSearchPort {
+  search(query: SearchQuery): Promise<SearchResponse>;
+  status(): IndexStatus;
+  onDidChangeStatus(listener: (status: IndexStatus) => void): { dispose(): void };
+}
+
+export interface SearchOutcome {
+  query: ResolvedQuery;
+  settings: SettingsView;
+  hits: PassageHit[];
+  timings: Record<string, number>;
+  elapsedMs: number;
+  /** The mode that actually ran (a dense or hybrid search falls back to lexical if the model fails). */
+  mode: SettingsView['mode'];
+  /** Why the results may be partial or degraded, phrased for the user. */
+  notice?: string;
+}
+
+export function settingsOf(config: PatentPassagesConfig): SettingsView {
+  return { mode: config.mode, topK: config.topK, scope: config.scope, minScore: config.minScore };
+}
+
+/** A hit's URI as a vscode.Uri (the index may hand out URIs or plain paths). */
+export function hitUri(uri: string): vscode.Uri {
+  if (/^[a-zA-Z]:[\\/]/.test(uri) || uri.startsWith('/')) return vscode.Uri.file(uri);
+  return vscode.Uri.parse(uri, true);
+}
+
+export class SearchService implements vscode.Disposable {
+  private readonly cache = new Map<string, SearchOutcome>();
+  private readonly inflight = new Map<string, Promise<SearchOutcome>>();
+  private readonly updated = new vscode.EventEmitter<void>();
+  /** Fires when a background search finished or the cache was invalidated. */
+  readonly onDidUpdate = this.updated.event;
+  private readonly statusListener: { dispose(): void };
+  private lastCounts = '';
+
+  constructor(
+    private readonly index: PassageSearchPort,
+    private readonly config: () => PatentPassagesConfig,
+    private readonly logger: Logger,
+  ) {
+    // Answers become stale when the indexed documents change.
+    this.statusListener = index.onDidChangeStatus((status) => {
+      const counts = `${status.state}/${status.documents}/${status.paragraphs}/${status.modelId}`;
+      if (status.state !== 'indexing' && counts !== this.lastCounts) {
+        this.lastCounts = counts;
+        this.invalidate();
+      }
+    });
+  }
+
+  private keyOf(query: ResolvedQuery, settings: SettingsView): string {
+    return `${settings.mode}|${settings.topK}|${settings.minScore}|${settings.scope}|${query.key}`;
+  }
+
+  private toSearchQuery(query: ResolvedQuery, settings: SettingsView, signal?: AbortSignal): SearchQuery {
+    const q: SearchQuery = {
+      text: query.text,
+      mode: settings.mode,
+      topK: settings.topK,
+      minScore: settings.minScore,
+    };
+    if (signal) q.signal = signal;
+    if (settings.scope === 'priorArt') q.role = 'prior-art';
+    else if (settings.scope === 'specification') q.role = 'specification';
+    else if (settings.scope === 'folder') {
+      const folder = vscode.workspace.getWorkspaceFolder(hitUri(query.uri));
+      if (folder) q.folder = folder.uri.toString();
+    }
+    return q;
+  }
+
+  /** Searches now (cancellable) and remembers the answer. */
+  async search(query: ResolvedQuery, signal?: AbortSignal): Promise<SearchOutcome> {
+    const settings = settingsOf(this.config());
+    const key = this.keyOf(query, settings);
+    const started = performance.now();
+    const response = await this.index.search(this.toSearchQuery(query, settings, signal));
+    const outcome: SearchOutcome = {
+      query,
+      settings,
+      hits: response.results,
+      timings: response.timings,
+      elapsedMs: performance.now() - started,
+      mode: response.mode ?? settings.mode,
+    };
+    if (response.notice) outcome.notice = response.notice;
+    this.remember(key, outcome);
+    this.logger.debug(
+      `Search "${query.view.title}" (${settings.mode}, top ${settings.topK}): ${outcome.hits.length} hits in ` +
+        `${outcome.elapsedMs.toFixed(0)} ms`,
+    );
+    return outcome;
+  }
+
+  /** The remembered answer for this query under the current settings, if any. */
+  peek(query: ResolvedQuery): SearchOutcome | undefined {
+    return this.cache.get(this.keyOf(query, settingsOf(this.config())));
+  }
+
+  /** Starts a background search for this query unless one is remembered or running. */
+  ensure(query: ResolvedQuery): void {
+    const key = this.keyOf(query, settingsOf(this.config()));
+    if (this.cache.has(key) || this.inflight.has(key)) return;
+    const running = this.search(query).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, running);
+    running.then(
+      () => this.updated.fire(),
+      (error: unknown) => this.logger.warn(`Background search for ${query.view.title} failed`, error),
+    );
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+    this.updated.fire();
+  }
+
+  private remember(key: string, outcome: SearchOutcome): void {
+    this.cache.delete(key);
+    this.cache.set(key, outcome);
+    if (this.cache.size > 200) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  dispose(): void {
+    this.statusListener.dispose();
+    this.updated.dispose();
+    this.cache.clear();
+  }
+}
+
+/** The file name at the end of a URI or path. */
+export function fileNameOf(uri: string): string {
+  return decodeURIComponent(uri.split(/[\\/]/).pop() ?? uri);
+}
+
+/** Hits → the view model the webviews render (citation keys, labels, highlight terms). */
+export function toResultItems(hits: readonly PassageHit[], queryText: string): ResultItem[] {
+  const keys = assignCitationKeys(hits);
+  return hits.map((hit, i) => ({
+    id: `${hit.uri}#${hit.paragraphId}`,
+    rank: i + 1,
+    score: hit.score,
+    uri: hit.uri,
+    fileName: fileNameOf(hit.uri),
+    documentLabel: formatPublicationNumber(hit.documentLabel),
+    citationKey: keys.get(hit.uri) ?? '?',
+    role: hit.role,
+    paragraphId: hit.paragraphId,
+    paragraphLabel: paragraphLabel(hit.paragraphNumber, hit.paragraphId),
+    text: hit.text,
+    matchedTerms: hit.matchedTerms.length > 0 ? hit.matchedTerms : sharedWords(queryText, hit.text),
+    ...(hit.elementMatches ? { elementMatches: hit.elementMatches } : {}),
+    range: {
+      startLine: hit.range.start.line,
+      startCharacter: hit.range.start.character,
+      endLine: hit.range.end.line,
+      endCharacter: hit.range.end.character,
+    },
+  }));
+}
+
+export function toResultsView(searchId: number, outcome: SearchOutcome): ResultsView {
+  const items = toResultItems(outcome.hits, outcome.query.text);
+  const view: ResultsView = {
+    searchId,
+    query: outcome.query.view,
+    items,
+    mode: outcome.mode,
+    topK: outcome.settings.topK,
+    elapsedMs: outcome.elapsedMs,
+  };
+  if (outcome.notice) view.notice = outcome.notice;
+  if (items.length === 0) {
+    view.notice =
+      outcome.settings.minScore > 0
+        ? `No passage scored ${outcome.settings.minScore} or more. Lower "Patent Passages: Min Score" to see weaker matches.`
+        : 'No passages found. Check that the workspace holds description paragraphs the index can read.';
+  }
+  return view;
+}

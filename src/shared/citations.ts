@@ -1,0 +1,132 @@
+/**
+ * Citations in the examiner's style ("D1: US 8,926,509 B2, paragraph [0012]") and list exports.
+ * Pure functions over the view models: used by the host (clipboard, export) and shown by the webviews.
+ */
+import type { ResultItem, ResultsView } from './protocol';
+
+/**
+ * A publication number written the way search reports print it:
+ * "US8926509B2" → "US 8,926,509 B2", "US20050004437A1" → "US 2005/0004437 A1",
+ * "EP1234567A1" → "EP 1 234 567 A1", "WO2005012345A1" → "WO 2005/012345 A1". Anything else is returned
+ * unchanged (a file name, an unknown office's number).
+ */
+export function formatPublicationNumber(raw: string): string {
+  const compact = raw.replace(/[\s,./-]/g, '').toUpperCase();
+  const m = /^([A-Z]{2})(\d+)([A-Z]\d?)?$/.exec(compact);
+  if (!m) return raw;
+  const [, country, digits, kind] = m as unknown as [string, string, string, string | undefined];
+  const suffix = kind ? ` ${kind}` : '';
+  if (country === 'US') {
+    if (digits.length === 11 && /^(19|20)\d\d/.test(digits)) {
+      return `US ${digits.slice(0, 4)}/${digits.slice(4)}${suffix}`;
+    }
+    const n = String(Number(digits));
+    return `US ${n.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${suffix}`;
+  }
+  if (country === 'WO' && digits.length >= 10 && /^(19|20)\d\d/.test(digits)) {
+    return `WO ${digits.slice(0, 4)}/${digits.slice(4)}${suffix}`;
+  }
+  if (country === 'EP' && digits.length === 7) {
+    return `EP ${digits.slice(0, 1)} ${digits.slice(1, 4)} ${digits.slice(4)}${suffix}`;
+  }
+  return `${country} ${digits}${suffix}`;
+}
+
+/** "[0012]" for a printed paragraph number; "paragraph 5" (its position) for an unnumbered one. */
+export function paragraphLabel(paragraphNumber: string | undefined, paragraphId: string): string {
+  if (paragraphNumber) return `[${paragraphNumber}]`;
+  const ordinal = /^o(\d+)$/.exec(paragraphId)?.[1];
+  return ordinal ? `paragraph ${ordinal}` : paragraphId;
+}
+
+/**
+ * Citation keys per distinct document, in order of first appearance: prior art gets D1, D2, …; the
+ * drafter's own specification gets "Spec." (it is not prior art and is not numbered).
+ */
+export function assignCitationKeys(
+  hits: readonly { uri: string; role: 'specification' | 'prior-art' }[],
+): Map<string, string> {
+  const keys = new Map<string, string>();
+  let next = 1;
+  for (const hit of hits) {
+    if (keys.has(hit.uri)) continue;
+    keys.set(hit.uri, hit.role === 'specification' ? 'Spec.' : `D${next++}`);
+  }
+  return keys;
+}
+
+/** "D1: US 8,926,509 B2, paragraph [0012]". */
+export function citation(item: Pick<ResultItem, 'citationKey' | 'documentLabel' | 'paragraphLabel'>): string {
+  const where = item.paragraphLabel.startsWith('[')
+    ? `paragraph ${item.paragraphLabel}`
+    : item.paragraphLabel;
+  return `${item.citationKey}: ${item.documentLabel}, ${where}`;
+}
+
+/** One citation per line, each document listed once with all its cited paragraphs in rank order. */
+export function citationList(items: readonly ResultItem[]): string {
+  const byKey = new Map<string, { item: ResultItem; paragraphs: string[] }>();
+  for (const item of items) {
+    const entry = byKey.get(item.citationKey) ?? { item, paragraphs: [] };
+    if (!entry.paragraphs.includes(item.paragraphLabel)) entry.paragraphs.push(item.paragraphLabel);
+    byKey.set(item.citationKey, entry);
+  }
+  return [...byKey.values()]
+    .map(({ item, paragraphs }) => {
+      const numbered = paragraphs.every((p) => p.startsWith('['));
+      const where = numbered
+        ? `${paragraphs.length > 1 ? 'paragraphs' : 'paragraph'} ${paragraphs.join(', ')}`
+        : paragraphs.join(', ');
+      return `${item.citationKey}: ${item.documentLabel}, ${where}`;
+    })
+    .join('\n');
+}
+
+const mdEscape = (text: string): string => text.replace(/([\\`*_[\]|<>])/g, '\\$1').replace(/\s+/g, ' ');
+
+/** The result list as a Markdown document: the query, then a table and the passages quoted in full. */
+export function exportMarkdown(results: ResultsView): string {
+  const lines = [
+    `# Passages similar to ${results.query.title} (${mdEscape(results.query.source)})`,
+    '',
+    `> ${mdEscape(results.query.text)}`,
+    '',
+    `Mode: ${results.mode} · top ${results.topK} · ${results.items.length} passages`,
+    '',
+    '| # | Score | Document | Paragraph | Citation |',
+    '| -: | -: | --- | --- | --- |',
+    ...results.items.map(
+      (item) =>
+        `| ${item.rank} | ${item.score.toFixed(3)} | ${mdEscape(item.documentLabel)} | ${mdEscape(item.paragraphLabel)} | ${mdEscape(citation(item))} |`,
+    ),
+    '',
+    ...results.items.flatMap((item) => [
+      `## ${item.rank}. ${mdEscape(citation(item))} (score ${item.score.toFixed(3)})`,
+      '',
+      `> ${mdEscape(item.text)}`,
+      '',
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+const csvField = (value: string | number): string => {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** The result list as CSV (RFC 4180), one row per passage. */
+export function exportCsv(results: ResultsView): string {
+  const header = ['rank', 'score', 'citation_key', 'document', 'paragraph', 'citation', 'file', 'text'];
+  const rows = results.items.map((item) => [
+    item.rank,
+    item.score.toFixed(4),
+    item.citationKey,
+    item.documentLabel,
+    item.paragraphLabel,
+    citation(item),
+    item.uri,
+    item.text,
+  ]);
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

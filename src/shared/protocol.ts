@@ -1,0 +1,184 @@
+/**
+ * The message protocol between the extension host and its webviews (results panel and sidebar view).
+ * Both sides import this one file; the webview never sees core types, only these view models.
+ *
+ * Flow: the webview posts `ready` once its script runs; only then does the host post anything (an `init`
+ * with the full state first). The webview keeps the last `init`/`results` in `setState`, so a reloaded
+ * webview shows its results again before the host answers.
+ */
+
+export type SearchModeName = 'hybrid' | 'dense' | 'lexical';
+export const SEARCH_MODES: readonly SearchModeName[] = ['hybrid', 'dense', 'lexical'];
+
+/** Which documents a search looks at. `folder`: only the workspace folder the claim is in (multi-root). */
+export type ScopeName = 'all' | 'priorArt' | 'specification' | 'folder';
+export const SCOPES: readonly ScopeName[] = ['all', 'priorArt', 'specification', 'folder'];
+
+export const TOP_K_CHOICES: readonly number[] = [5, 10, 20, 50];
+
+/** A zero-based line/character range in a document, as an editor counts it. */
+export interface RangeView {
+  startLine: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+}
+
+/** The text that was searched for: a claim (with its number) or a selection. */
+export interface QueryView {
+  /** "Claim 1", "Claim 3 (with claim 1)" or "Selection". */
+  title: string;
+  /** Where the query came from, for display: a file name. */
+  source: string;
+  /** The text shown as the query (the claim as written). */
+  text: string;
+  uri?: string;
+  claimNumber?: number;
+  dependsOn?: number[];
+}
+
+export interface ResultItem {
+  /** Unique within one result list: `<uri>#<paragraphId>`. */
+  id: string;
+  /** 1-based rank. */
+  rank: number;
+  /** The similarity score in [0, 1] (the index's single displayed number). */
+  score: number;
+  uri: string;
+  /** Short file name, for tooltips. */
+  fileName: string;
+  /** "US 8,926,509 B2" where the publication number is known, else the file name. */
+  documentLabel: string;
+  /** "D1", "D2", … for prior art in order of first appearance; "Spec." for the drafter's own text. */
+  citationKey: string;
+  role: 'specification' | 'prior-art';
+  paragraphId: string;
+  /** "[0012]" where the document prints a number, else "paragraph 5" (its position). */
+  paragraphLabel: string;
+  text: string;
+  /** Words of `text` shared with the query, to highlight. */
+  matchedTerms: string[];
+  elementMatches?: { element: string; score: number }[];
+  range: RangeView;
+}
+
+export interface ResultsView {
+  /** Increases with every search a host starts; `rendered` echoes it. */
+  searchId: number;
+  query: QueryView;
+  items: ResultItem[];
+  mode: SearchModeName;
+  topK: number;
+  /** Milliseconds the search took in the host (embedding + index). */
+  elapsedMs?: number;
+  /** Shown instead of (or above) the list, e.g. why nothing was found. */
+  notice?: string;
+}
+
+export interface StatusView {
+  state: 'starting' | 'idle' | 'indexing' | 'error';
+  documents: number;
+  paragraphs: number;
+  /** The model in use, for display (folder name). */
+  model: string;
+  progress?: { done: number; total: number };
+  message?: string;
+}
+
+export interface SettingsView {
+  mode: SearchModeName;
+  topK: number;
+  scope: ScopeName;
+  minScore: number;
+}
+
+export type ViewKind = 'panel' | 'sidebar';
+
+/** Host → webview. */
+export type HostMessage =
+  | {
+      type: 'init';
+      view: ViewKind;
+      settings: SettingsView;
+      status: StatusView;
+      results?: ResultsView;
+      /** Sidebar: why there is nothing to show (cursor not in a claim, …). */
+      idle?: string;
+    }
+  | { type: 'searching'; searchId: number; query: QueryView }
+  | { type: 'results'; results: ResultsView }
+  | { type: 'searchFailed'; searchId: number; message: string }
+  | { type: 'idle'; reason: string }
+  | { type: 'status'; status: StatusView }
+  | { type: 'settings'; settings: SettingsView };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'open'; itemId: string }
+  | { type: 'copyCitation'; itemId: string }
+  | { type: 'copyAllCitations' }
+  | { type: 'export' }
+  | { type: 'reindex' }
+  | { type: 'setMode'; mode: SearchModeName }
+  | { type: 'setTopK'; topK: number }
+  | { type: 'setScope'; scope: ScopeName }
+  | { type: 'openPanel' }
+  | { type: 'showLog' }
+  | { type: 'rendered'; searchId: number; count: number };
+
+/** What a webview keeps in `setState` to restore itself after a reload (and what the serializer gets). */
+export interface PersistedState {
+  view: ViewKind;
+  results?: ResultsView;
+  settings?: SettingsView;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** Checks a message from a webview before the host acts on it: webview content is not trusted input. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'copyAllCitations':
+    case 'export':
+    case 'reindex':
+    case 'openPanel':
+    case 'showLog':
+      return { type: m.type };
+    case 'open':
+    case 'copyCitation':
+      return isString(m.itemId) ? { type: m.type, itemId: m.itemId } : undefined;
+    case 'setMode':
+      return SEARCH_MODES.includes(m.mode as SearchModeName)
+        ? { type: 'setMode', mode: m.mode as SearchModeName }
+        : undefined;
+    case 'setTopK':
+      return typeof m.topK === 'number' && Number.isInteger(m.topK) && m.topK >= 1 && m.topK <= 200
+        ? { type: 'setTopK', topK: m.topK }
+        : undefined;
+    case 'setScope':
+      return SCOPES.includes(m.scope as ScopeName)
+        ? { type: 'setScope', scope: m.scope as ScopeName }
+        : undefined;
+    case 'rendered':
+      return typeof m.searchId === 'number' && typeof m.count === 'number'
+        ? { type: 'rendered', searchId: m.searchId, count: m.count }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Checks a persisted webview state (from `getState` or a serializer) before using it. */
+export function parsePersistedState(value: unknown): PersistedState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const s = value as Record<string, unknown>;
+  if (s.view !== 'panel' && s.view !== 'sidebar') return undefined;
+  const results = s.results as ResultsView | undefined;
+  if (results !== undefined && (typeof results !== 'object' || !Array.isArray(results.items)))
+    return undefined;
+  return { view: s.view, results, settings: s.settings as SettingsView | undefined };
+}

@@ -1,0 +1,198 @@
+/**
+ * The drafting UI end to end, in the real workbench (code-server + chromium) on the sample workspace
+ * (the Markdown draft plus the shared USPTO and EPO documents), with the real model and index:
+ * "Find Similar Passages" → results panel; the sidebar following the cursor; hover scores; a click on a
+ * result opening the document at the paragraph. Prints the measured timings; screenshots go to
+ * artifacts/screenshots/ui-*.png.
+ */
+import assert from 'node:assert/strict';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import packageJson from '../../package.json';
+import { e2eSession, openWorkbench } from '../vscode/e2e';
+import type { Workbench } from '../vscode/workbench';
+
+const extensionId = `${packageJson.publisher}.${packageJson.name}`;
+const DRAFT = 'draft-ecg-patch.md';
+/** 1-based lines of the draft's claims (test/fixtures/workspace/draft-ecg-patch.md). */
+const CLAIM_1_LINE = 64;
+const CLAIM_3_LINE = 75;
+const CLAIM_5_LINE = 81;
+
+const timings: string[] = [];
+
+function record(what: string, ms: number): void {
+  const line = `${what}: ${Math.round(ms)} ms`;
+  timings.push(line);
+  console.log(`      [timing] ${line}`);
+}
+
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+async function waitForIndex(workbench: Workbench): Promise<string> {
+  const item = workbench.page.locator('.statusbar-item', { hasText: /Passages: \d+$/ });
+  await item.first().waitFor({ timeout: 120_000 });
+  return (await item.first().innerText()).trim();
+}
+
+async function scoresOf(list: Locator): Promise<number[]> {
+  return list.locator('.result').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-score'))));
+}
+
+async function cursorLine(page: Page): Promise<number> {
+  const text = await page
+    .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ })
+    .first()
+    .innerText();
+  return Number(/Ln (\d+)/.exec(text)?.[1]);
+}
+
+describe('Drafting UI', function () {
+  this.timeout(240_000);
+  let workbench: Workbench;
+  let page: Page;
+  let panel: FrameLocator;
+  let sidebar: FrameLocator;
+
+  // One workbench for the whole suite: each step builds on the previous one (the index, the open panel).
+  // The runner closes the workbenches a test opened after that test, so this one is taken off its list.
+  before(async () => {
+    workbench = await openWorkbench();
+    page = workbench.page;
+    const open = e2eSession().open;
+    open.splice(open.indexOf(workbench), 1);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      console.log(
+        `    screenshot of the failure: ${await workbench.screenshot(`FAILED-ui-${this.currentTest.title}`)}`,
+      );
+    }
+  });
+
+  after(async () => {
+    await workbench?.close();
+    console.log(`\n    Measured in this run:\n${timings.map((t) => `      ${t}`).join('\n')}\n`);
+  });
+
+  it('"Find Similar Passages" with the cursor in claim 1 lists ranked passages with scores', async () => {
+    await workbench.openFile(DRAFT);
+    const status = await waitForIndex(workbench);
+    console.log(`      index ready: ${status}`);
+    await goToLine(page, CLAIM_1_LINE);
+
+    panel = workbench.webview(extensionId);
+    const started = Date.now();
+    await page.keyboard.press('Control+Alt+P');
+    const rows = panel.locator('ol.results .result');
+    await rows.first().waitFor({ timeout: 60_000 });
+    record('command → results on screen (panel, claim 1)', Date.now() - started);
+
+    await assert.doesNotReject(panel.locator('.query-title', { hasText: 'Claim 1' }).waitFor());
+    const scores = await scoresOf(panel.locator('ol.results'));
+    assert.ok(scores.length >= 5, `expected at least 5 passages, got ${scores.length}`);
+    for (const s of scores) assert.ok(s >= 0 && s <= 1, `score ${s} outside [0, 1]`);
+    for (let i = 1; i < scores.length; i++) {
+      assert.ok(scores[i - 1]! >= scores[i]!, `scores not descending at ${i}: ${scores.join(', ')}`);
+    }
+    const documents = await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-document') ?? ''));
+    console.log(`      ranked: ${documents.map((d, i) => `${d} ${scores[i]!.toFixed(3)}`).join(' | ')}`);
+    // US 8,926,509 ("Wireless physiological sensor patches") is the closest art to the draft's claim 1.
+    assert.ok(
+      documents.slice(0, 5).some((d) => d.includes('8,926,509')),
+      `US 8,926,509 not among the top 5: ${documents.slice(0, 5).join(', ')}`,
+    );
+    // Each row shows a score number and bar, a citation key and a paragraph label.
+    const first = rows.first();
+    assert.match(await first.locator('.score-value').innerText(), /^0\.\d{3}$|^1\.000$/);
+    assert.match(await first.locator('.cite-key').innerText(), /^(D\d+|Spec\.)$/);
+    assert.match(await first.locator('.paragraph').innerText(), /^\[\d{4}\]$|^paragraph \d+$/);
+    assert.ok((await panel.locator('ol.results mark').count()) > 0, 'no shared terms highlighted');
+    await workbench.screenshot('ui-panel-claim-1');
+  });
+
+  it('the sidebar follows the cursor into another claim', async () => {
+    await workbench.runCommand('Patent Passages: Focus on Similar Passages View');
+    sidebar = workbench.webview(extensionId, { view: true });
+    // The sidebar opens on the claim under the cursor (claim 1).
+    await sidebar.locator('body[data-claim="1"] ol.results .result').first().waitFor({ timeout: 60_000 });
+    await sidebar.locator('body[data-index-state="idle"]').waitFor();
+    // Back to the editor, then into claim 3.
+    await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+    const started = Date.now();
+    await goToLine(page, CLAIM_3_LINE);
+    await sidebar.locator('body[data-claim="3"] ol.results .result').first().waitFor({ timeout: 30_000 });
+    record('cursor move → sidebar updated (claim 1 → 3, incl. 300 ms debounce)', Date.now() - started);
+    const title = await sidebar.locator('.query-title').innerText();
+    assert.equal(title, 'Claim 3');
+    const scores = await scoresOf(sidebar.locator('ol.results'));
+    assert.ok(scores.length > 0);
+    for (let i = 1; i < scores.length; i++) assert.ok(scores[i - 1]! >= scores[i]!);
+    assert.match(await sidebar.locator('.status-text').innerText(), /Indexed \d+ documents/);
+
+    // Once more, to claim 5 (measured again: the model is warm now).
+    const again = Date.now();
+    await goToLine(page, CLAIM_5_LINE);
+    await sidebar.locator('body[data-claim="5"] ol.results .result').first().waitFor({ timeout: 30_000 });
+    record('cursor move → sidebar updated (claim 3 → 5)', Date.now() - again);
+    await workbench.screenshot('ui-sidebar-claim-5');
+  });
+
+  it('hovering a claim shows its best passages with scores', async () => {
+    // Claim 1 was searched above, so its scores are remembered and the hover shows them at once.
+    await goToLine(page, CLAIM_1_LINE);
+    const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+    const number = editor.locator('.margin-view-overlays .line-numbers', {
+      hasText: new RegExp(`^${CLAIM_1_LINE}$`),
+    });
+    const lineBox = await number.first().boundingBox();
+    const textBox = await editor.locator('.view-lines').boundingBox();
+    assert.ok(lineBox && textBox, 'claim 1 is not on screen');
+    await page.mouse.move(textBox.x + 140, lineBox.y + lineBox.height / 2);
+    const hover = page.locator('.monaco-hover', { hasText: 'Patent Passages' });
+    await hover.first().waitFor({ timeout: 15_000 });
+    const text = await hover.first().innerText();
+    assert.match(text, /Claim 1/);
+    const scores = [...text.matchAll(/\b([01]\.\d{3})\b/g)].map((m) => Number(m[1]));
+    assert.equal(scores.length, 3, `expected 3 scores in the hover, got: ${text}`);
+    assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!);
+    assert.match(text, /D\d+: /);
+    await workbench.screenshot('ui-hover-claim-1');
+  });
+
+  it('clicking a result opens the document at that paragraph', async () => {
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    // A prior-art passage: the jump goes to another document (an XML publication), not the draft.
+    const row = panel.locator('ol.results .result[data-role="prior-art"]').first();
+    const uri = (await row.getAttribute('data-uri')) ?? '';
+    const line = Number(await row.getAttribute('data-line'));
+    const paragraph = await row.getAttribute('data-paragraph');
+    const file = decodeURIComponent(uri.split('/').pop() ?? '');
+    await row.locator('.result-text').click();
+    await page
+      .locator(`.tabs-container .tab.active[data-resource-name="${file}"]`)
+      .waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + 10_000;
+    while ((await cursorLine(page)) !== line + 1 && Date.now() < deadline) await page.waitForTimeout(100);
+    assert.equal(await cursorLine(page), line + 1);
+    if (paragraph?.startsWith('[')) {
+      // The paragraph's number is on screen in the editor.
+      const editorText = await page
+        .locator('.editor-group-container.active .monaco-editor .view-lines')
+        .innerText();
+      assert.ok(
+        editorText.includes(paragraph.slice(1, -1)),
+        `paragraph ${paragraph} not visible in the editor`,
+      );
+    }
+    await workbench.screenshot('ui-open-passage');
+  });
+});

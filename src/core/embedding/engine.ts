@@ -121,6 +121,9 @@ export class OnnxEmbedder implements Embedder {
   private worker: Worker | undefined;
   private workerStarting: Promise<Worker> | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Workers asked to close (their exit is no crash), and workers that have exited. */
+  private readonly closing = new WeakSet<Worker>();
+  private readonly exited = new WeakSet<Worker>();
   private nextRequestId = 1;
   private pumping = false;
   private consecutiveCrashes = 0;
@@ -359,8 +362,9 @@ export class OnnxEmbedder implements Embedder {
       this.logger.error(`embedding worker failed: ${error.message}`);
     });
     worker.on('exit', (code) => {
+      this.exited.add(worker);
       if (this.worker === worker) this.worker = undefined;
-      if (this.pending.size === 0) return;
+      if (this.pending.size === 0 || this.closing.has(worker)) return;
       this.consecutiveCrashes++;
       this.stats.restarts++;
       const error = new EmbeddingEngineError(
@@ -380,12 +384,12 @@ export class OnnxEmbedder implements Embedder {
       threads: this.threads,
       dims: this.options.dims,
     }).catch(async (error: unknown) => {
-      await worker.terminate();
+      await this.closeWorker(worker);
       throw error;
     });
     if (response.type !== 'loaded') throw new Error(`unexpected reply ${response.type}`);
     if (this.disposed) {
-      await worker.terminate();
+      await this.closeWorker(worker);
       throw new EmbeddingEngineError('the embedder has been disposed', 'disposed');
     }
     this.onLoaded(response.info);
@@ -421,6 +425,15 @@ export class OnnxEmbedder implements Embedder {
   private request(worker: Worker, request: WorkerRequest): Promise<WorkerResponse> {
     const id = this.nextRequestId++;
     return new Promise<WorkerResponse>((resolve, reject) => {
+      if (this.exited.has(worker) || this.closing.has(worker)) {
+        reject(
+          new EmbeddingEngineError(
+            'the embedding worker was stopped',
+            this.disposed ? 'disposed' : 'worker-crashed',
+          ),
+        );
+        return;
+      }
       this.pending.set(id, {
         resolve: (response) =>
           response.type === 'error'
@@ -457,8 +470,22 @@ export class OnnxEmbedder implements Embedder {
     for (const [, pending] of this.pending)
       pending.reject(error ?? new EmbeddingEngineError('the embedding worker was stopped', 'disposed'));
     this.pending.clear();
-    await worker?.terminate();
-    if (starting) await starting.then((w) => w.terminate()).catch(() => {});
+    if (worker) await this.closeWorker(worker);
+    if (starting) await starting.then((w) => this.closeWorker(w)).catch(() => {});
+  }
+
+  /**
+   * Asks the worker to finish its current batch, release the session and exit. Never `terminate()` a
+   * worker inside onnxruntime's run: the native binding then aborts the whole process (seen here).
+   */
+  private closeWorker(worker: Worker, code = 0): Promise<void> {
+    if (this.exited.has(worker)) return Promise.resolve();
+    if (code === 0) this.closing.add(worker);
+    return new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.ref();
+      worker.postMessage({ type: 'close', id: 0, code } satisfies WorkerRequest);
+    });
   }
 
   /** True while a worker (and the model's memory) is alive. For the status bar and tests. */
@@ -466,8 +493,8 @@ export class OnnxEmbedder implements Embedder {
     return this.worker !== undefined;
   }
 
-  /** Simulates a crash of the worker (tests only): terminates it without the engine's knowledge. */
-  async crashWorkerForTesting(): Promise<void> {
-    await this.worker?.terminate();
+  /** Tests only: makes the worker exit with an error code after its current batch, as a crash would. */
+  crashWorkerForTesting(): void {
+    if (this.worker) void this.closeWorker(this.worker, 70);
   }
 }

@@ -5,7 +5,9 @@ import type { BatchingOptions, EmbedStats, LoadedModelInfo } from './sentence-mo
 
 export type WorkerRequest =
   | { type: 'load'; id: number; spec: ModelSpec; threads: number; dims?: number }
-  | { type: 'embed'; id: number; texts: string[]; batching: BatchingOptions };
+  | { type: 'embed'; id: number; texts: string[]; batching: BatchingOptions }
+  /** Finish the current request, release the session, exit with `code`. */
+  | { type: 'close'; id: number; code: number };
 
 export type WorkerResponse =
   | { type: 'loaded'; id: number; info: LoadedModelInfo }

@@ -25,6 +25,11 @@ async function handle(request: WorkerRequest): Promise<void> {
       reply({ type: 'loaded', id: request.id, info: model.info });
       return;
     }
+    if (request.type === 'close') {
+      await model?.release().catch(() => {});
+      model = undefined;
+      process.exit(request.code);
+    }
     if (!model) throw new Error('no model loaded');
     const stats: EmbedStats = { sequences: 0, tokens: 0, paddedTokens: 0, runs: 0 };
     const vectors = await model.embed(request.texts, request.batching, stats);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFolderError } from './errors';
 import type { ModelSpec } from './model-folder';
+import { loadSentencePieceTokenizer, SENTENCEPIECE_KIND } from './sentencepiece';
 
 export interface TextTokenizer {
   /** The content token ids of `text`, without special tokens. */
@@ -27,6 +28,8 @@ export type TokenizerFactory = (spec: ModelSpec) => Promise<TextTokenizer>;
 /** Registered tokenizer implementations by manifest `tokenizer.kind`. */
 export const tokenizerKinds: Record<string, TokenizerFactory> = {
   'tokenizer.json': loadTokenizerJson,
+  /** USE-Lite's SentencePiece, reproduced id for id (the Hugging Face Unigram differs on ties). */
+  [SENTENCEPIECE_KIND]: loadSentencePieceTokenizer,
 };
 
 export async function loadTokenizer(spec: ModelSpec): Promise<TextTokenizer> {

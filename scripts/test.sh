@@ -73,6 +73,9 @@ fi
 if [ "$status" -eq 0 ]; then
   level unit node_test_counts bash scripts/test-unit.sh
   level integration summary_counts node --import tsx test/vscode/run-integration.ts
+  # The same bundle once more with the sample workspace untrusted (Restricted Mode suites run only then).
+  level restricted summary_counts env PATENT_PASSAGES_RESTRICTED=1 PATENT_PASSAGES_TEST_GREP='Restricted Mode' \
+    node --import tsx test/vscode/run-integration.ts
   level e2e summary_counts node --import tsx test/vscode/run-e2e.ts
 else
   echo 'The build failed: the test levels did not run.' >&2

@@ -5,7 +5,7 @@
 //
 // Usage: node --import tsx test/vscode/run-integration.ts   (after `npm run build`)
 //        PATENT_PASSAGES_TEST_GREP=<pattern> runs only matching tests.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
@@ -21,7 +21,29 @@ async function main(): Promise<number> {
   if (!existsSync(testBundle)) throw new Error(`${testBundle} is missing: run npm run build first`);
   const scratch = mkdtempSync(join(tmpdir(), 'patent-passages-integration-'));
   const workspace = prepareSampleWorkspace(join(scratch, 'workspace'));
-  const server = await startCodeServer();
+  // PATENT_PASSAGES_RESTRICTED=1: workspace trust on and the workspace not trusted (Restricted Mode), with a
+  // workspace setting the extension must then ignore (test/integration/ui-restricted.test.ts).
+  const restricted = process.env.PATENT_PASSAGES_RESTRICTED === '1';
+  if (restricted) {
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'patentPassages.model': './untrusted-model' }, null, 2),
+    );
+  }
+  const server = await startCodeServer(
+    restricted
+      ? {
+          workspaceTrust: true,
+          settings: {
+            'security.workspace.trust.enabled': true,
+            'security.workspace.trust.startupPrompt': 'never',
+            'security.workspace.trust.banner': 'never',
+            'security.workspace.trust.emptyWindow': false,
+          },
+        }
+      : {},
+  );
   const browser = await launchBrowser();
   let counts: TestCounts | undefined;
   try {

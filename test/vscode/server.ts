@@ -14,6 +14,11 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** Keep the server's scratch folder (logs, user data) after stop(), e.g. to debug a failure. */
   keep?: boolean;
+  /**
+   * Keep workspace trust on (no `--disable-workspace-trust`): workspaces open in Restricted Mode unless
+   * trusted. For tests of the extension's Restricted Mode behaviour.
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -102,7 +107,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--user-data-dir',
       userData,
       '--extensions-dir',

@@ -1,0 +1,210 @@
+/**
+ * The drafting UI's VS Code layer inside the real extension host, on the sample workspace (the Markdown
+ * draft and the shared USPTO/EPO documents): commands, claim-under-cursor resolution, hover scores, the
+ * settings reader. (The webviews themselves are tested end to end in test/e2e/ui-drafting.e2e.ts.)
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import packageJson from '../../package.json';
+import type { PatentPassagesApi } from '../../src/extension/extension';
+import { DocumentModels, resolveQuery } from '../../src/extension/claims';
+import { currentConfig, readConfig, type ConfigurationSource } from '../../src/extension/config';
+import { silentLogger } from '../../src/core/logger';
+import { waitFor } from './wait';
+
+const extensionId = `${packageJson.publisher}.${packageJson.name}`;
+
+function workspaceFile(...path: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'no workspace folder open');
+  return vscode.Uri.joinPath(folder.uri, ...path);
+}
+
+async function openAt(uri: vscode.Uri, line: number, character = 4): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(document);
+  const position = new vscode.Position(line, character);
+  editor.selection = new vscode.Selection(position, position);
+  return editor;
+}
+
+/** A plain object standing in for a WorkspaceConfiguration. */
+function configSource(
+  values: Record<string, unknown>,
+  workspaceModel?: string,
+  userModel?: string,
+): ConfigurationSource {
+  return {
+    get: <T>(key: string) => values[key] as T | undefined,
+    inspect: <T>(key: string) =>
+      key === 'model'
+        ? { workspaceValue: workspaceModel as T | undefined, globalValue: userModel as T | undefined }
+        : undefined,
+  };
+}
+
+describe('Drafting UI (VS Code layer)', function () {
+  this.timeout(120_000);
+  const models = new DocumentModels(silentLogger);
+  let api: PatentPassagesApi;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<PatentPassagesApi>(extensionId);
+    assert.ok(extension);
+    api = await extension.activate();
+  });
+
+  after(() => models.dispose());
+
+  it('registers the drafting commands, the sidebar view and the keybinding', async () => {
+    const commands = new Set(await vscode.commands.getCommands(true));
+    for (const id of [
+      'patentPassages.findSimilar',
+      'patentPassages.reindex',
+      'patentPassages.exportResults',
+      'patentPassages.copyCitations',
+      'patentPassages.sidebar.focus',
+    ]) {
+      assert.ok(commands.has(id), `${id} is not registered`);
+    }
+    const keybinding = packageJson.contributes.keybindings.find(
+      (k) => k.command === 'patentPassages.findSimilar',
+    );
+    assert.equal(keybinding?.key, 'ctrl+alt+p');
+  });
+
+  it('resolves the claim under the cursor in the Markdown draft, and a selection', async () => {
+    const uri = workspaceFile('draft-ecg-patch.md');
+    let editor = await openAt(uri, 63); // "a flexible substrate…", inside claim 1
+    const claim1 = resolveQuery(models, editor, 'none');
+    assert.equal(claim1?.claim?.number, 1);
+    assert.equal(claim1?.view.title, 'Claim 1');
+    assert.match(claim1?.text ?? '', /^A wearable patch for monitoring a physiological signal, comprising:/);
+
+    editor = await openAt(uri, 75); // claim 3 "…of claim 1 or 2, wherein samples of a burst…"
+    const claim3 = resolveQuery(models, editor, 'none');
+    assert.equal(claim3?.claim?.number, 3);
+    assert.deepEqual(claim3?.claim?.dependsOn, [1, 2]);
+    const withParent = resolveQuery(models, editor, 'parent');
+    assert.equal(withParent?.view.title, 'Claim 3 (with claim 1)');
+    assert.ok(withParent?.text.startsWith('A wearable patch for monitoring'));
+    assert.ok(withParent?.text.endsWith(claim3?.text ?? '-'));
+
+    editor = await openAt(uri, 30); // a description paragraph: not a claim
+    assert.equal(resolveQuery(models, editor, 'none'), undefined);
+
+    editor.selection = new vscode.Selection(30, 0, 31, 20);
+    const selection = resolveQuery(models, editor, 'none');
+    assert.equal(selection?.view.title, 'Selection');
+    assert.equal(selection?.text, editor.document.getText(editor.selection).trim().replace(/\s+/g, ' '));
+  });
+
+  it('resolves claims from unsaved edits', async () => {
+    const uri = workspaceFile('draft-ecg-patch.md');
+    const editor = await openAt(uri, 0);
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    const added = '\n\n7. The wearable patch of claim 1, wherein the hub is a smartphone.\n';
+    assert.ok(await editor.edit((b) => b.insert(end, added)));
+    try {
+      const line = editor.document.lineCount - 2;
+      editor.selection = new vscode.Selection(line, 10, line, 10);
+      const query = resolveQuery(models, editor, 'none');
+      assert.equal(query?.claim?.number, 7);
+      assert.match(query?.text ?? '', /hub is a smartphone/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+    assert.equal(editor.document.isDirty, false, 'the edit was not reverted');
+  });
+
+  it('resolves a claim of a USPTO XML grant', async () => {
+    const uri = workspaceFile('prior-art', 'uspto', 'US08926509.xml');
+    const document = await vscode.workspace.openTextDocument(uri);
+    const line = document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('2. The system of <claim-ref'));
+    assert.ok(line > 0);
+    const editor = await openAt(uri, line, 30);
+    const query = resolveQuery(models, editor, 'none');
+    assert.equal(query?.claim?.number, 2);
+    assert.deepEqual(query?.claim?.dependsOn, [1]);
+    assert.equal(query?.view.source, 'US08926509.xml');
+  });
+
+  it('the hover over a claim says "computing…" at once, then shows the top 3 scores', async () => {
+    await waitFor(
+      'the index to finish',
+      () => (api.status().state === 'idle' && api.status().documents > 0) || undefined,
+      90_000,
+    );
+    const uri = workspaceFile('draft-ecg-patch.md');
+    const editor = await openAt(uri, 84); // claim 6, the method claim
+    const position = editor.selection.active;
+    const hoverText = async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        position,
+      );
+      return hovers
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
+        .filter((text) => text.includes('Patent Passages'))
+        .join('\n');
+    };
+    const first = await hoverText();
+    assert.match(first, /Claim 6/);
+    assert.match(first, /computing…/, `the first hover did not say computing…: ${first}`);
+    const withScores = await waitFor(
+      'the hover to show scores',
+      async () => {
+        const text = await hoverText();
+        return /computing…/.test(text) ? undefined : text;
+      },
+      30_000,
+    );
+    const scores = [...withScores.matchAll(/`([01]\.\d{3})`/g)].map((m) => Number(m[1]));
+    assert.equal(scores.length, 3, withScores);
+    assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!, `not descending: ${scores.join(', ')}`);
+    assert.match(withScores, /command:patentPassages\.findSimilar\?/);
+    assert.match(withScores, /D\d+: |Spec\.: /);
+  });
+
+  it('reads and validates the settings', async () => {
+    const defaults = readConfig(configSource({}), true);
+    assert.equal(defaults.mode, 'hybrid');
+    assert.equal(defaults.topK, 10);
+    assert.equal(defaults.hoverEnabled, true);
+    assert.equal(defaults.codeLensEnabled, false);
+
+    const odd = readConfig(
+      configSource({ mode: 'psychic', topK: 5000, minScore: -2, include: ['*.xml', 7, ''] }),
+      true,
+    );
+    assert.equal(odd.mode, 'hybrid');
+    assert.equal(odd.topK, 200);
+    assert.equal(odd.minScore, 0);
+    assert.deepEqual(odd.include, ['*.xml']);
+
+    // And from VS Code itself: a workspace setting is seen by the typed reader.
+    const section = vscode.workspace.getConfiguration('patentPassages');
+    await section.update('topK', 7, vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(currentConfig().topK, 7);
+    } finally {
+      await section.update('topK', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(currentConfig().topK, 10);
+  });
+
+  it('ignores a workspace-set model folder when the workspace is not trusted', () => {
+    const source = configSource({ model: '/workspace/evil-model' }, '/workspace/evil-model', undefined);
+    assert.equal(readConfig(source, true).model, '/workspace/evil-model');
+    assert.equal(readConfig(source, false).model, '');
+    const userSet = configSource({ model: '/home/me/model' }, undefined, '/home/me/model');
+    assert.equal(readConfig(userSet, false).model, '/home/me/model');
+    const declared = packageJson.capabilities.untrustedWorkspaces as { restrictedConfigurations?: string[] };
+    assert.deepEqual(declared.restrictedConfigurations, ['patentPassages.model']);
+  });
+});

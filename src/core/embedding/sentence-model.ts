@@ -47,6 +47,9 @@ export interface EmbedStats {
   runs: number;
 }
 
+/** The largest share of padded positions a batch may have. */
+const MAX_PADDING_SHARE = 0.1;
+
 const ALLOWED_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 const REQUIRED_INPUTS = ['input_ids', 'attention_mask'];
 
@@ -179,10 +182,20 @@ export class SentenceModel {
     const sorted = [...rows].sort((a, b) => b.ids.length - a.ids.length);
     for (let at = 0; at < sorted.length;) {
       const longest = (sorted[at] as Row).ids.length;
-      const count = Math.max(
+      const limit = Math.max(
         1,
-        Math.min(batching.maxBatchRows, Math.floor(batching.maxBatchTokens / longest), sorted.length - at),
+        Math.min(batching.maxBatchRows, Math.floor(batching.maxBatchTokens / longest)),
       );
+      // On CPU a single sequence of ~100 tokens already keeps the cores busy, so bigger batches gain
+      // little while padding costs in full: stop a batch before padding exceeds a tenth of it.
+      let count = 1;
+      let real = longest;
+      while (count < limit && at + count < sorted.length) {
+        const next = (sorted[at + count] as Row).ids.length;
+        if ((count + 1) * longest - (real + next) > MAX_PADDING_SHARE * (count + 1) * longest) break;
+        real += next;
+        count++;
+      }
       const batch = sorted.slice(at, at + count);
       const vectors = await this.runRows(batch);
       batch.forEach((row, i) => rowVectors.set(row, vectors[i] as Float32Array));

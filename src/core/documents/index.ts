@@ -84,6 +84,22 @@ export function detectFormat(bytes: Uint8Array, uri: string): DocumentFormat | '
 }
 
 /**
+ * Parses text an editor holds (unsaved edits included), so ranges are offsets into that very text:
+ * USPTO/EPO XML when it looks like XML, else a text or Markdown draft. Synchronous (no DOCX/PDF here).
+ * Throws `DocumentError` for XML that is malformed or not a patent document.
+ */
+export function parseDocumentText(
+  text: string,
+  uri: string,
+  format: 'text' | 'markdown' | 'xml' = /\.(?:md|markdown)$/i.test(uri) ? 'markdown' : 'text',
+  signal?: AbortSignal,
+): PatentDocument {
+  const xml = format === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 512));
+  if (xml) return parsePatentXml(text, uri, 'utf-16', signal);
+  return parseDraftText(text, { uri, format: format === 'xml' ? 'text' : format });
+}
+
+/**
  * Reads a patent document in any supported format (detected from the extension and the content).
  * Throws `DocumentError` for anything it cannot read; never anything else for bad input.
  */

@@ -75,6 +75,12 @@ for (const [path, entry] of Object.entries(lock.packages ?? {})) {
 }
 EOF
 }
+# Hold the checkout's npm lock (as every npm install here does) so a concurrent install is never mistaken
+# for a stale node_modules.
+if command -v flock >/dev/null; then
+  exec 9>"$root/.npm-lock"
+  flock 9
+fi
 if [ -d node_modules ] && lock_in_sync; then
   step_done 'node_modules matches package-lock.json'
 else
@@ -83,6 +89,7 @@ else
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   step_done 'npm ci'
 fi
+exec 9>&-
 
 # ---------------------------------------------------------------------------------------------------------
 step "code-server $CODE_SERVER_VERSION"
@@ -137,7 +144,7 @@ else
       exit 1
     fi
   done
-  XDG_CONFIG_HOME="$TMPDIR/config" "$CODE_SERVER_BIN" --version # (its config goes to a scratch folder)
+  XDG_CONFIG_HOME="$TMPDIR/config" "$CODE_SERVER_BIN" --version # its default config goes to scratch
   touch "$CODE_SERVER_STAMP"
   step_done "installed into ${CODE_SERVER_DIR#"$root/"}"
 fi

@@ -2,9 +2,10 @@
 # The project's test command (`npm test`): static checks, build, then the three test levels —
 #   unit         the core, with Node's test runner (scripts/test-unit.sh);
 #   integration  mocha inside the real VS Code extension host (code-server), test/integration/;
-#   e2e          the workbench driven in chromium, test/e2e/, screenshots in artifacts/screenshots/.
+#   e2e          the workbench driven in chromium, test/e2e/, screenshots in artifacts/screenshots/;
+# and a check that `npm start` serves the extension (scripts/start.sh --check).
 # Prints each step's time and, last, one line `N passed, N failed` summed over everything (each static
-# check counts as one). Exits non-zero if anything failed. Needs `bash scripts/setup.sh` once.
+# check counts as one). Exits non-zero if anything failed. Sets up what is missing first (scripts/setup.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,7 +63,12 @@ summary_counts() {
   grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1 | awk '{print $1+0, $3+0}' | grep . || echo '0 0'
 }
 
-check typecheck node_modules/.bin/tsc --noEmit -p .
+check setup bash scripts/setup.sh
+[ "$status" -eq 0 ] || {
+  echo "$total_passed passed, $total_failed failed"
+  exit 1
+}
+check typecheck npm run --silent typecheck
 check lint node_modules/.bin/eslint .
 check format node_modules/.bin/prettier --check .
 check build npm run build
@@ -77,6 +83,8 @@ if [ "$status" -eq 0 ]; then
   level restricted summary_counts env PATENT_PASSAGES_RESTRICTED=1 PATENT_PASSAGES_TEST_GREP='Restricted Mode' \
     node --import tsx test/vscode/run-integration.ts
   level e2e summary_counts node --import tsx test/vscode/run-e2e.ts
+  # The main job (`npm start`) in scratch folders: the extension installed by link activates.
+  check start node --import tsx test/vscode/start.ts --check
 else
   echo 'The build failed: the test levels did not run.' >&2
 fi

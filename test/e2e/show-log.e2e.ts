@@ -8,12 +8,11 @@ describe('Patent Passages: Show Log', () => {
     await workbench.openFile('draft-ecg-patch.md');
     await workbench.runCommand('Patent Passages: Show Log');
 
-    const output = workbench.outputView('Patent Passages');
     const activation = `Patent Passages ${packageJson.version} activated`;
-    await output.locator('.view-line', { hasText: activation }).waitFor();
+    const line = await workbench.outputLine('Patent Passages', activation);
     // The editor renders spaces as no-break spaces; compare words.
-    const text = (await output.locator('.view-lines').innerText()).replace(/\s+/g, ' ');
-    assert.match(text, new RegExp(`\\[info\\] ${activation.replaceAll('.', '\\.')}`));
+    const text = (await line.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, new RegExp(`^\\S+ \\S+ \\[info\\] ${activation.replaceAll('.', '\\.')}$`));
     await workbench.screenshot('show-log');
   });
 });

@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +22,8 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** Keep the server's scratch folder (logs, user data) after stop(), e.g. to debug a failure. */
   keep?: boolean;
+  /** Use this folder (created if missing, kept after stop) instead of a fresh scratch folder. */
+  dir?: string;
   /**
    * Keep workspace trust on (no `--disable-workspace-trust`): workspaces open in Restricted Mode unless
    * trusted. For tests of the extension's Restricted Mode behaviour.
@@ -29,6 +39,8 @@ export interface CodeServer {
   readonly dir: string;
   /** The workbench URL that opens `folder` (an absolute path on this machine). */
   folderUrl(folder: string, payload?: [string, string][]): string;
+  /** Settles when the server process ends (its exit code, null after a signal). */
+  readonly exited: Promise<number | null>;
   /** The last lines of the server's log, for error messages. */
   logTail(lines?: number): string;
   /** Ends the server with SIGTERM (SIGKILL if it lingers) and removes its scratch folder. */
@@ -45,6 +57,8 @@ const defaultSettings = {
   'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false,
   'chat.disableAIFeatures': true,
+  // Sample workspaces live inside this checkout: no prompt about the repository above them.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 async function freePort(): Promise<number> {
@@ -85,16 +99,18 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   requireSetUp();
   const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'patent-passages-vscode-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'patent-passages-vscode-'));
+  const keep = options.keep === true || options.dir !== undefined;
   const userData = join(dir, 'user-data');
   const extensionsDir = options.extensionsDir ?? join(dir, 'extensions');
   for (const sub of ['config', 'data', 'home', 'tmp', join('user-data', 'User'), 'extensions']) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
-  writeFileSync(
-    join(userData, 'User', 'settings.json'),
-    JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2),
-  );
+  const settingsPath = join(userData, 'User', 'settings.json');
+  // A kept folder (options.dir) keeps the user's own settings from earlier runs.
+  if (!existsSync(settingsPath)) {
+    writeFileSync(settingsPath, JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2));
+  }
 
   const logPath = join(dir, 'server.log');
   const log = createWriteStream(logPath);
@@ -127,7 +143,15 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   );
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never leave a server behind when the test process ends without calling stop().
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
 
   const logTail = (lines = 30): string => {
     try {
@@ -148,7 +172,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       clearTimeout(killer);
     }
     log.end();
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   };
 
   try {
@@ -163,6 +187,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     port,
     baseUrl,
     dir,
+    exited,
     folderUrl(folder, payload) {
       const query = new URLSearchParams({ folder });
       if (payload) query.set('payload', JSON.stringify(payload));

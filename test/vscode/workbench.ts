@@ -51,6 +51,20 @@ export class Workbench {
   }
 
   /**
+   * Waits for the Output view to show `channel` and returns its first line containing `text`. The view
+   * follows the end of the log and renders only the lines in sight, so this filters the view first.
+   */
+  async outputLine(channel: string, text: string): Promise<Locator> {
+    const view = this.outputView(channel);
+    await view.waitFor();
+    const filter = this.page.locator('.part.panel .viewpane-filter input');
+    await filter.fill(text);
+    const line = view.locator('.view-line', { hasText: text }).first();
+    await line.waitFor();
+    return line;
+  }
+
+  /**
    * The content frame of a webview contributed by `extensionId` (`publisher.name`): a panel, or with
    * `view: true` a sidebar/panel view. Webviews are two nested iframes; a hidden one has none.
    */
@@ -78,13 +92,33 @@ export class Workbench {
     await this.context.close();
   }
 
-  /** Types `text` into the palette, waits for a row containing `rowText`, picks it. */
-  private async quickInput(text: string, rowText: string): Promise<void> {
-    await this.page.keyboard.press('F1');
+  /**
+   * Types `text` into the palette and picks the first row containing `rowText`. The palette lists what
+   * the workbench knows when it opens; an extension's contributions arrive once its host has started,
+   * so while the row is missing, close the palette and try again.
+   */
+  private async quickInput(text: string, rowText: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     const input = this.page.locator(palette.input);
-    await input.waitFor();
-    await input.fill(text);
-    await this.page.locator(palette.row, { hasText: rowText }).first().click();
+    const row = this.page.locator(palette.row, { hasText: rowText }).first();
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor();
+      await input.fill(text);
+      try {
+        await row.waitFor({ timeout: 3000 });
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`no palette entry '${rowText}' for '${text}' within ${timeoutMs / 1000} s`, {
+            cause: error,
+          });
+        }
+        await this.page.keyboard.press('Escape');
+        await this.page.locator(palette.widget).waitFor({ state: 'hidden' });
+      }
+    }
+    await row.click();
     await this.page.locator(palette.widget).waitFor({ state: 'hidden' });
   }
 }

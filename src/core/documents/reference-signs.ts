@@ -24,7 +24,12 @@ const KEEP_AFTER = new Set(
     'ph ratio range ranges ranging value values amount amounts count rate dose doses factor factors ' +
     'us ep wo jp de gb fr cn kr ser pat patent patents application applications publication serial ' +
     'jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august ' +
-    'september october november december'
+    'september october november december vol pp see cf ' +
+    // Nouns numbered as identifiers in the life sciences and elsewhere: "chromosome 21", "exon 4", "day 3".
+    'chromosome chromosomes trisomy monosomy exon exons intron introns codon codons residue residues position ' +
+    'positions lane lanes passage patient patients sample samples subject subjects donor generation model release ' +
+    'stage stages cycle round experiment experiments run trial trials scheme route peptide protein gene isoform ' +
+    'serotype genotype strain clone aspect option'
   ).split(' '),
 );
 
@@ -53,14 +58,21 @@ const HAS_DIGIT = /\d/;
 const BRACKETED = /\s?\(([^()]{1,80})\)/g;
 /** A stand-alone whole number, maybe with a letter suffix or primes: "10", "3200", "12a", "20'". */
 const BARE_NUMERAL =
-  /(?<![\p{L}\p{N}.,'′’\-/:#§$€£+])\d{1,5}[a-z]?['′’]{0,3}(?![\p{L}\p{N}'′’%‰°\-/:×]|[.,]\d)/gu;
-const WORD_BEFORE = /([\p{L}][\p{L}\p{M}]*)\.?\s+$/u;
+  /(?<![\p{L}\p{N}.,'′’\-/:#§$€£+])\d{1,5}[a-z]?['′’]{0,3}(?![\p{L}\p{N}'′’%‰°\-/:×]|[.,][\p{L}\p{N}])/gu;
+const WORD_BEFORE = /([\p{L}][\p{L}\p{M}]*)(\.?)\s+$/u;
 const WORD_AFTER = /^\s*([^\s,;:.()]{1,8})/u;
 const CHAIN_GAP = /^(?:\s*(?:,|;|and\/or|and|or|to|-|–)\s*|\s+)$/;
 
-function wordBefore(text: string, index: number): string | undefined {
+/** The word just before `index` (only spaces between), and whether a full stop ends it ("Vol. 5", "follows. 1"). */
+function wordBefore(text: string, index: number): { word: string; stop: boolean } | undefined {
   const window = text.slice(Math.max(0, index - 40), index);
-  return WORD_BEFORE.exec(window)?.[1];
+  const match = WORD_BEFORE.exec(window);
+  return match ? { word: match[1]!, stop: match[2] === '.' } : undefined;
+}
+
+/** "Chromosome 4", "Blood 69", "Press 1986": after a capitalised word a number is a name's or a citation's. */
+function isTitleCase(word: string): boolean {
+  return /^\p{Lu}\p{Ll}/u.test(word);
 }
 
 function isUnit(word: string | undefined): boolean {
@@ -72,9 +84,15 @@ function stripBracketedSigns(text: string): string {
     const tokens = inner.split(/\s*(?:[,;/]|\band\b|\bor\b|\s)\s*/).filter((t) => t.length > 0);
     if (tokens.length === 0 || !tokens.some((t) => HAS_DIGIT.test(t))) return whole;
     if (!tokens.every((t) => SIGN_TOKEN.test(t))) return whole;
-    const before = wordBefore(text, offset + (whole.startsWith(' ') ? 1 : 0))?.toLowerCase();
+    // Glued to a word ("t(9;22)", "f(x1)", "box(10)"), a bracket is notation more often than a sign.
+    if (!whole.startsWith(' ') && /[\p{L}\p{N}]/u.test(text[offset - 1] ?? '')) return whole;
+    const at = offset + (whole.startsWith(' ') ? 1 : 0);
+    const before = wordBefore(text, at)?.word.toLowerCase();
     // "formula (1)", "claim (2)", "Smith et al. (1998)": a label or a citation, not a reference sign.
     if (before !== undefined && LABEL_BEFORE.has(before)) return whole;
+    // "Blood 73 (8):697": a journal issue after its volume.
+    if (/\d\s*$/.test(text.slice(Math.max(0, at - 3), at)) || text[offset + whole.length] === ':')
+      return whole;
     if (tokens.length === 1 && /^(?:19|20)\d\d$/.test(tokens[0] ?? '')) return whole; // a year
     return '';
   });
@@ -100,7 +118,8 @@ function stripBareNumerals(text: string): string {
       continue;
     }
     const before = wordBefore(text, start);
-    if (before === undefined || KEEP_AFTER.has(before.toLowerCase())) continue;
+    if (before === undefined || before.stop || isTitleCase(before.word)) continue;
+    if (KEEP_AFTER.has(before.word.toLowerCase())) continue;
     // Remove the space between the word and the numeral too.
     let cut = start;
     while (cut > copiedUpTo && /\s/.test(text[cut - 1] ?? '')) cut--;

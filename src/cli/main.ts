@@ -1,5 +1,6 @@
 import { version } from '../../package.json';
 import { CliError, type CliCommand, type CliIo } from './command';
+import { benchCommand } from './commands/bench';
 import { embedCommand } from './commands/embed';
 import { evalCommand } from './commands/eval';
 import { indexCommand } from './commands/index';
@@ -7,7 +8,7 @@ import { searchCommand } from './commands/search';
 import { parseCommand } from './commands/parse';
 
 /** Subcommands, in the order `--help` lists them. */
-const commands: CliCommand[] = [parseCommand, embedCommand, indexCommand, searchCommand, evalCommand];
+const commands: CliCommand[] = [parseCommand, embedCommand, indexCommand, searchCommand, evalCommand, benchCommand];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

@@ -139,7 +139,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             rows.push({ name: `hybrid (${describeFusion(fusion)})`, ...run('hybrid', fusion) });
           const elementVectors = await embedElements(embedder, task);
           const split = elementVectors.filter((v) => v !== undefined).length;
-          for (const weight of [0.2, 0.4]) {
+          for (const weight of [0.1, 0.2, 0.4]) {
             rows.push({
               name: `hybrid + elements w${weight} (${split}/${task.queries.length} claims split)`,
               ...run('hybrid', undefined, elementVectors, weight),
@@ -184,11 +184,13 @@ const emptyRange = {
 
 const comparedFusions: FusionOptions[] = [
   { method: 'minmax', denseWeight: 0.3, rrfK: 60 },
-  { method: 'minmax', denseWeight: 0.4, rrfK: 60 },
-  { method: 'minmax', denseWeight: 0.6, rrfK: 60 },
+  { method: 'minmax', denseWeight: 0.5, rrfK: 60 },
+  { method: 'minmax', denseWeight: 0.7, rrfK: 60 },
   { method: 'rrf', denseWeight: 0.5, rrfK: 60 },
-  { method: 'linear', denseWeight: 0.5, rrfK: 60 },
+  { method: 'linear', denseWeight: 0.2, rrfK: 60 },
   { method: 'linear', denseWeight: 0.3, rrfK: 60 },
+  { method: 'linear', denseWeight: 0.4, rrfK: 60 },
+  { method: 'linear', denseWeight: 0.5, rrfK: 60 },
 ];
 
 function describeFusion(f: FusionOptions): string {

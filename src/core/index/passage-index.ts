@@ -157,7 +157,7 @@ export class PassageIndex implements PassageSearchService {
     if (!text) return { results: [], timings: { total: 0 }, mode };
 
     let queryVector: Float32Array | undefined;
-    let elements: { text: string; vector: Float32Array }[] | undefined;
+    let elements: { text: string; vector: Float32Array; rowScores?: Float32Array }[] | undefined;
     if (mode !== 'lexical') {
       const embedStarted = performance.now();
       try {
@@ -190,14 +190,25 @@ export class PassageIndex implements PassageSearchService {
     if (mode !== 'lexical' && this.pending > 0) {
       notice = `${this.pending} paragraphs are still being embedded; they are found by their words only for now.`;
     }
+    // Score the vectors in slices that yield, so even a 100k-paragraph index never blocks the thread.
+    const denseStarted = performance.now();
+    const queryRowScores = queryVector
+      ? await this.corpus.vectors.scoreAllSliced(queryVector, query.signal)
+      : undefined;
+    if (elements) {
+      for (const element of elements)
+        element.rowScores = await this.corpus.vectors.scoreAllSliced(element.vector, query.signal);
+    }
+    timings.vectors = performance.now() - denseStarted;
     const folder = query.folder ? withTrailingSeparator(query.folder) : undefined;
-    const results = this.corpus.search(
+    const results = await this.corpus.searchSliced(
       {
         mode,
         topK: query.topK ?? 10,
         minScore: query.minScore,
         queryText: text,
         queryVector,
+        queryRowScores,
         elements,
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>
@@ -206,6 +217,7 @@ export class PassageIndex implements PassageSearchService {
           (query.role === undefined || query.role === 'all' || this.recordRole(record) === query.role),
       },
       timings,
+      query.signal,
     );
     timings.total = performance.now() - started;
     const response: SearchResponse = { results, timings, mode };

@@ -153,12 +153,16 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
   if ((await sliceCrc(vectorBytes)) !== header.vectorCrc) return corrupt('vector checksum mismatch');
   if ((await sliceCrc(documentBytes)) !== header.documentCrc) return corrupt('document checksum mismatch');
 
-  const vectors = readVectors(vectorBytes, header);
+  const vectors = await readVectors(vectorBytes, header);
   if (!vectors) return corrupt('inconsistent vector section');
   const documents: StoredDocument[] = [];
-  const text = documentBytes.toString('utf8');
   let sliceStart = performance.now();
-  for (const line of text.split('\n')) {
+  // One record at a time, decoded from the bytes: no giant string of the whole section.
+  for (let start = 0; start < documentBytes.length;) {
+    let end = documentBytes.indexOf(10, start);
+    if (end < 0) end = documentBytes.length;
+    const line = documentBytes.toString('utf8', start, end);
+    start = end + 1;
     if (!line) continue;
     try {
       documents.push(expandDocument(JSON.parse(line) as CompactDocument));
@@ -285,7 +289,7 @@ function writeVectors(vectors: VectorTable): Buffer {
   return buffer;
 }
 
-function readVectors(bytes: Buffer, header: Header): VectorTable | undefined {
+async function readVectors(bytes: Buffer, header: Header): Promise<VectorTable | undefined> {
   const { entries, rows, dims } = header;
   const countBytes = align4(entries * 2);
   const countsOffset = entries * 16;
@@ -296,11 +300,15 @@ function readVectors(bytes: Buffer, header: Header): VectorTable | undefined {
   // Copy into aligned arrays: the file buffer's offsets need not be 4-byte aligned.
   const scales = new Float32Array(rows);
   for (let r = 0; r < rows; r++) scales[r] = bytes.readFloatLE(scalesOffset + r * 4);
-  const data = new Int8Array(
-    bytes.buffer.slice(bytes.byteOffset + dataOffset, bytes.byteOffset + dataOffset + rows * dims),
-  );
+  // Int8 rows need no alignment: each entry is copied straight from the file's buffer into the table.
+  const data = new Int8Array(bytes.buffer, bytes.byteOffset + dataOffset, rows * dims);
   let row = 0;
+  let sliceStart = performance.now();
   for (let i = 0; i < entries; i++) {
+    if ((i & 1023) === 0 && performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
     const count = bytes.readUInt16LE(countsOffset + i * 2);
     if (row + count > rows) return undefined;
     const hash = bytes.toString('hex', i * 16, i * 16 + 16);

@@ -129,31 +129,52 @@ export class Bm25Index {
    * repeated claim term weighs more, as in the baseline). `accept` filters slots before scoring.
    */
   search(queryTerms: readonly string[], accept?: (slot: number) => boolean): LexicalHit[] {
-    if (this.liveCount === 0) return [];
+    const result = this.scoreInto(queryTerms, accept ? (slot) => accept(slot) : undefined);
+    const hits: LexicalHit[] = [];
+    for (const slot of result.touched) {
+      const score = result.scores[slot] ?? 0;
+      hits.push({ slot, score, normalized: result.upperBound > 0 ? score / result.upperBound : 0 });
+    }
+    return hits;
+  }
+
+  /**
+   * The fast form of `search`: raw BM25 per slot in a dense array (0 where no term matched), the
+   * touched slots, and the query's upper bound Σ idf·(k1+1) (divide by it to normalise). `mask`, when
+   * given, is 1 for slots that may be scored.
+   */
+  scoreInto(
+    queryTerms: readonly string[],
+    accept?: ((slot: number) => boolean) | Uint8Array,
+  ): { scores: Float64Array; touched: number[]; upperBound: number } {
+    const scores = new Float64Array(this.lengths.length);
+    const touched: number[] = [];
+    let upperBound = 0;
+    if (this.liveCount === 0) return { scores, touched, upperBound };
     const { k1, b } = this.parameters;
     const averageLength = this.totalLength / this.liveCount || 1;
-    const scores = new Map<number, number>();
-    let upperBound = 0;
+    const lengths = this.lengths;
+    const currentGenerations = this.generations;
+    const mask = accept instanceof Uint8Array ? accept : undefined;
+    const acceptFn = typeof accept === 'function' ? accept : undefined;
     for (const [term, queryCount] of countTerms(queryTerms)) {
       const list = this.postings.get(term);
       if (!list) continue;
       const idf = this.idf(term);
       upperBound += queryCount * idf * (k1 + 1);
+      const factor = queryCount * idf * (k1 + 1);
+      const { slots, freqs, generations } = list;
       for (let i = 0; i < list.length; i++) {
-        const slot = list.slots[i] ?? 0;
-        if (list.generations[i] !== this.generations[slot]) continue;
-        if (accept && !accept(slot)) continue;
-        const tf = list.freqs[i] ?? 0;
-        const length = this.lengths[slot] ?? 0;
-        const weight = (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / averageLength));
-        scores.set(slot, (scores.get(slot) ?? 0) + queryCount * weight);
+        const slot = slots[i] as number;
+        if (generations[i] !== currentGenerations[slot]) continue;
+        if (mask ? mask[slot] !== 1 : acceptFn && !acceptFn(slot)) continue;
+        const tf = freqs[i] as number;
+        const weight = (factor * tf) / (tf + k1 * (1 - b + (b * (lengths[slot] as number)) / averageLength));
+        if (scores[slot] === 0) touched.push(slot);
+        scores[slot] = (scores[slot] as number) + weight;
       }
     }
-    const hits: LexicalHit[] = [];
-    for (const [slot, score] of scores) {
-      hits.push({ slot, score, normalized: upperBound > 0 ? score / upperBound : 0 });
-    }
-    return hits;
+    return { scores, touched, upperBound };
   }
 
   /** Approximate bytes held (for the memory report). */

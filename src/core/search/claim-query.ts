@@ -51,8 +51,8 @@ const TRANSITION =
 
 /**
  * Splits a claim into elements: the body after the first transition phrase ("comprising", "consisting
- * of", "including", "characterised in that", "wherein"), at semicolons (and a trailing "and"). Elements
- * shorter than three words are merged into the previous one: they are fragments, not elements.
+ * of", "including", "characterised in that", "wherein"), at semicolons (and a trailing "and"). One-word
+ * pieces are merged into the previous element: they are fragments, not elements.
  */
 export function splitClaimElements(claim: string): ClaimElements {
   const match = TRANSITION.exec(claim);
@@ -60,10 +60,15 @@ export function splitClaimElements(claim: string): ClaimElements {
   const preamble = claim.slice(0, match.index).trim();
   const body = claim.slice(match.index + match[0].length);
   const elements: string[] = [];
-  for (const raw of body.split(/;\s*(?:and\s+)?/)) {
+  // Without semicolons (a draft in progress, or text whose punctuation was lost) a long body is split
+  // before "wherein"/"whereby" and at " and " between clauses instead.
+  const pieces = body.includes(';')
+    ? body.split(/;\s*(?:and\s+)?/)
+    : body.split(/\s+(?=\b(?:wherein|whereby)\b)|,?\s+and\s+(?=(?:a|an|the|said|at least|one or more)\b)/i);
+  for (const raw of pieces) {
     const element = raw.replace(/^[\s,:]+|[\s.,;]+$/g, '');
     if (!element) continue;
-    if (element.split(/\s+/).length < 3 && elements.length) elements[elements.length - 1] += `; ${element}`;
+    if (element.split(/\s+/).length < 2 && elements.length) elements[elements.length - 1] += `; ${element}`;
     else elements.push(element);
   }
   return { preamble, elements };

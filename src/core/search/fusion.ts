@@ -15,58 +15,61 @@ export interface FusionOptions {
   rrfK: number;
 }
 
-export const DEFAULT_FUSION: FusionOptions = { method: 'minmax', denseWeight: 0.5, rrfK: 60 };
+export const DEFAULT_FUSION: FusionOptions = { method: 'linear', denseWeight: 0.3, rrfK: 60 };
 
-export interface FusionCandidate {
-  dense?: number;
-  lexical?: number;
-}
-
-/** Returns the fused ranking score of each candidate, same order as the input. */
-export function fuse(candidates: readonly FusionCandidate[], options: FusionOptions): Float64Array {
-  const out = new Float64Array(candidates.length);
+/**
+ * Returns the fused ranking score of each candidate. `dense[i]` is the cosine (NaN when the candidate
+ * has no vector yet), `lexical[i]` the normalised BM25 (0 when no term matched).
+ */
+export function fuse(dense: Float64Array, lexical: Float64Array, options: FusionOptions): Float64Array {
+  const n = dense.length;
+  const out = new Float64Array(n);
   const w = options.denseWeight;
   if (options.method === 'linear') {
-    candidates.forEach((c, i) => (out[i] = w * Math.max(0, c.dense ?? 0) + (1 - w) * (c.lexical ?? 0)));
+    for (let i = 0; i < n; i++) out[i] = linearMix(dense[i] as number, lexical[i] as number, w);
     return out;
   }
   if (options.method === 'rrf') {
-    const denseRank = ranks(candidates.map((c) => c.dense));
-    const lexicalRank = ranks(candidates.map((c) => c.lexical));
-    candidates.forEach((_, i) => {
-      const d = denseRank[i];
-      const l = lexicalRank[i];
-      out[i] =
-        (d !== undefined ? w / (options.rrfK + d) : 0) + (l !== undefined ? (1 - w) / (options.rrfK + l) : 0);
-    });
+    const denseRank = ranks(dense);
+    const lexicalRank = ranks(lexical.map((x) => (x > 0 ? x : NaN)));
+    for (let i = 0; i < n; i++) {
+      const d = denseRank[i] as number;
+      const l = lexicalRank[i] as number;
+      out[i] = (d > 0 ? w / (options.rrfK + d) : 0) + (l > 0 ? (1 - w) / (options.rrfK + l) : 0);
+    }
     return out;
   }
-  const dense = minMax(candidates.map((c) => c.dense));
-  const lexical = minMax(candidates.map((c) => c.lexical));
-  candidates.forEach((_, i) => (out[i] = w * (dense[i] ?? 0) + (1 - w) * (lexical[i] ?? 0)));
+  const scaledDense = minMax(dense);
+  const scaledLexical = minMax(lexical);
+  for (let i = 0; i < n; i++)
+    out[i] = w * (scaledDense[i] as number) + (1 - w) * (scaledLexical[i] as number);
   return out;
 }
 
-/** Min-max scaling over the candidates that have a value; a missing value scales to 0. */
-function minMax(values: readonly (number | undefined)[]): number[] {
+/** The displayed hybrid score: w · max(0, cosine) + (1 − w) · normalised BM25, in [0, 1]. */
+export function linearMix(dense: number, lexical: number, denseWeight: number): number {
+  return denseWeight * (Number.isNaN(dense) ? 0 : Math.max(0, dense)) + (1 - denseWeight) * lexical;
+}
+
+/** Min-max scaling over the candidates that have a value; a missing (NaN) value scales to 0. */
+function minMax(values: Float64Array): Float64Array {
   let min = Infinity;
   let max = -Infinity;
   for (const value of values) {
-    if (value === undefined) continue;
+    if (Number.isNaN(value)) continue;
     min = Math.min(min, value);
     max = Math.max(max, value);
   }
   const span = max - min;
-  return values.map((value) => (value === undefined ? 0 : span > 0 ? (value - min) / span : 1));
+  return values.map((value) => (Number.isNaN(value) ? 0 : span > 0 ? (value - min) / span : 1));
 }
 
-/** 1-based rank by descending value; undefined stays undefined. */
-function ranks(values: readonly (number | undefined)[]): (number | undefined)[] {
-  const order = values
-    .map((value, index) => ({ value, index }))
-    .filter((e): e is { value: number; index: number } => e.value !== undefined)
-    .sort((a, b) => b.value - a.value);
-  const result: (number | undefined)[] = new Array<number | undefined>(values.length).fill(undefined);
-  order.forEach((e, rank) => (result[e.index] = rank + 1));
+/** 1-based rank by descending value; 0 for a missing (NaN) or zero lexical value. */
+function ranks(values: Float64Array): Int32Array {
+  const order = [...values.keys()]
+    .filter((i) => !Number.isNaN(values[i] as number))
+    .sort((a, b) => (values[b] as number) - (values[a] as number));
+  const result = new Int32Array(values.length);
+  order.forEach((index, rank) => (result[index] = rank + 1));
   return result;
 }

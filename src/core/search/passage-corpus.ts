@@ -6,7 +6,7 @@
 import type { SourceRange } from '../documents/model';
 import { Analyzer } from './analyzer';
 import { Bm25Index } from './bm25';
-import { DEFAULT_FUSION, fuse, type FusionCandidate, type FusionOptions } from './fusion';
+import { DEFAULT_FUSION, fuse, linearMix, type FusionOptions } from './fusion';
 import type { DocumentRole, PassageHit, SearchMode } from './types';
 import { VectorTable } from './vector-table';
 
@@ -29,13 +29,15 @@ export interface CorpusSearchOptions {
   minScore?: number;
   /** Claim vector (normalised); required for dense and hybrid. */
   queryVector?: Float32Array;
+  /** `vectors.scoreAllSliced(queryVector)`, when the caller computed it without blocking. */
+  queryRowScores?: Float32Array;
   /** Query text for BM25 and for highlighting. */
   queryText: string;
   accept?: (record: PassageRecord) => boolean;
   roleOf: (record: PassageRecord) => DocumentRole;
   fusion?: FusionOptions;
-  /** Element-wise matching: one vector (and text) per claim element. */
-  elements?: { text: string; vector: Float32Array }[];
+  /** Element-wise matching: one vector (and text) per claim element; `rowScores` as for the query. */
+  elements?: { text: string; vector: Float32Array; rowScores?: Float32Array }[];
   /** Weight of the element score in the ranking when elements are given, in [0, 1]. */
   elementWeight?: number;
 }
@@ -44,6 +46,10 @@ export class PassageCorpus {
   readonly lexical = new Bm25Index();
   private readonly slots: (PassageRecord | undefined)[] = [];
   private readonly freeSlots: number[] = [];
+  private slotsVersion = 0;
+  private positions: SlotPositions | undefined;
+  private positionsVersion = -1;
+  private positionsSlots = -1;
 
   constructor(
     dims: number,
@@ -60,6 +66,7 @@ export class PassageCorpus {
   add(record: PassageRecord): number {
     const slot = this.freeSlots.pop() ?? this.slots.length;
     this.slots[slot] = record;
+    this.slotsVersion++;
     this.lexical.add(slot, this.analyzer.terms(record.matchText ?? record.text));
     return slot;
   }
@@ -70,146 +77,186 @@ export class PassageCorpus {
     this.lexical.remove(slot, this.analyzer.terms(record.matchText ?? record.text));
     this.slots[slot] = undefined;
     this.freeSlots.push(slot);
+    this.slotsVersion++;
   }
 
   record(slot: number): PassageRecord | undefined {
     return this.slots[slot];
   }
 
-  /** Search; `timings` receives milliseconds per stage. */
+  /** Search, synchronously (evaluation, small corpora); `timings` receives milliseconds per stage. */
   search(options: CorpusSearchOptions, timings: Record<string, number> = {}): PassageHit[] {
-    const { mode } = options;
-    const accepted = (slot: number): boolean => {
-      const record = this.slots[slot];
-      return record !== undefined && (!options.accept || options.accept(record));
-    };
+    const steps = this.searchSteps(options, timings);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
 
-    let started = performance.now();
-    const queryTerms = this.analyzer.terms(options.queryText);
-    const lexicalBySlot = new Map<number, number>();
-    const rawLexicalBySlot = new Map<number, number>();
-    if (mode !== 'dense') {
-      for (const hit of this.lexical.search(queryTerms, accepted)) {
-        lexicalBySlot.set(hit.slot, hit.normalized);
-        rawLexicalBySlot.set(hit.slot, hit.score);
-      }
+  /**
+   * The same search, yielding to the event loop between stages, so that each blocking stretch is one
+   * stage over the corpus (a few ms at 100k paragraphs), never the whole search.
+   */
+  async searchSliced(
+    options: CorpusSearchOptions,
+    timings: Record<string, number> = {},
+    signal?: AbortSignal,
+  ): Promise<PassageHit[]> {
+    const steps = this.searchSteps(options, timings);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
     }
-    timings.lexical = performance.now() - started;
+  }
+
+  private *searchSteps(
+    options: CorpusSearchOptions,
+    timings: Record<string, number>,
+  ): Generator<void, PassageHit[]> {
+    const { mode } = options;
+    const n = this.slots.length;
+    let started = performance.now();
+    const accepted = new Uint8Array(n);
+    for (let slot = 0; slot < n; slot++) {
+      const record = this.slots[slot];
+      if (record !== undefined && (!options.accept || options.accept(record))) accepted[slot] = 1;
+    }
+    timings.filter = performance.now() - started;
+    yield;
 
     started = performance.now();
-    const denseBySlot = new Map<number, number>();
-    if (mode !== 'lexical' && options.queryVector) {
-      const rowScores = this.vectors.scoreAll(options.queryVector);
-      for (let slot = 0; slot < this.slots.length; slot++) {
-        if (!accepted(slot)) continue;
-        const score = this.vectors.bestOf(rowScores, (this.slots[slot] as PassageRecord).hash);
-        if (score !== undefined) denseBySlot.set(slot, score);
+    const queryTerms = this.analyzer.terms(options.queryText);
+    const lexical = new Float64Array(n);
+    const rawLexical = mode !== 'dense' ? this.lexical.scoreInto(queryTerms, accepted) : undefined;
+    if (rawLexical && rawLexical.upperBound > 0) {
+      for (const slot of rawLexical.touched)
+        lexical[slot] = (rawLexical.scores[slot] as number) / rawLexical.upperBound;
+    }
+    timings.lexical = performance.now() - started;
+    yield;
+
+    started = performance.now();
+    const dense = new Float64Array(n).fill(NaN);
+    const useDense = mode !== 'lexical' && options.queryVector !== undefined;
+    const positions = useDense ? this.slotPositions() : undefined;
+    if (useDense && positions) {
+      const rowScores = options.queryRowScores ?? this.vectors.scoreAll(options.queryVector as Float32Array);
+      for (let slot = 0; slot < n; slot++) {
+        if (accepted[slot] === 1) dense[slot] = bestRow(rowScores, positions, slot);
       }
     }
     timings.dense = performance.now() - started;
+    yield;
 
     started = performance.now();
+    // Candidates: passages with a vector (dense, hybrid) or with a matching term (lexical, hybrid).
+    const candidates: number[] = [];
+    for (let slot = 0; slot < n; slot++) {
+      if (accepted[slot] !== 1) continue;
+      const hasDense = !Number.isNaN(dense[slot] as number);
+      const hasLexical = (lexical[slot] as number) > 0;
+      if (mode === 'lexical' ? hasLexical : mode === 'dense' ? hasDense : hasDense || hasLexical)
+        candidates.push(slot);
+    }
+    const candidateDense = Float64Array.from(candidates, (slot) => dense[slot] as number);
+    const candidateLexical = Float64Array.from(candidates, (slot) => lexical[slot] as number);
+    const fusion = options.fusion ?? DEFAULT_FUSION;
+    let rank: Float64Array;
+    let shown: Float64Array;
+    if (mode === 'lexical') rank = shown = candidateLexical;
+    else if (mode === 'dense') rank = shown = candidateDense.map((x) => Math.max(0, x));
+    else {
+      rank = fuse(candidateDense, candidateLexical, fusion);
+      shown =
+        fusion.method === 'linear'
+          ? rank
+          : candidateDense.map((d, i) => linearMix(d, candidateLexical[i] as number, fusion.denseWeight));
+    }
+
+    timings.fuse = performance.now() - started;
+    yield;
+
+    // Element-wise matching re-weighs the best candidates only: it explains and fine-tunes the order.
+    started = performance.now();
     let elementScores: Map<number, number[]> | undefined;
-    if (options.elements?.length && mode !== 'lexical') {
+    const elementWeight = options.elementWeight ?? 0.2;
+    if (options.elements?.length && mode !== 'lexical' && positions) {
+      const pool = new Set(topIndices(rank, Math.max(options.topK * 5, 50)));
+      const perElement = options.elements.map((e) => e.rowScores ?? this.vectors.scoreAll(e.vector));
       elementScores = new Map();
-      const perElement = options.elements.map((e) => this.vectors.scoreAll(e.vector));
-      for (const slot of denseBySlot.keys()) {
-        const hash = (this.slots[slot] as PassageRecord).hash;
-        elementScores.set(
-          slot,
-          perElement.map((rows) => Math.max(0, this.vectors.bestOf(rows, hash) ?? 0)),
-        );
+      rank = Float64Array.from(rank);
+      shown = Float64Array.from(shown);
+      for (let i = 0; i < rank.length; i++) {
+        if (!pool.has(i)) {
+          // Outside the pool: no element score, so lowered by the same factor (cannot overtake).
+          rank[i] = (1 - elementWeight) * (rank[i] as number);
+          shown[i] = (1 - elementWeight) * (shown[i] as number);
+          continue;
+        }
+        const slot = candidates[i] as number;
+        const scores = perElement.map((rows) => Math.max(0, bestRow(rows, positions, slot) || 0));
+        elementScores.set(slot, scores);
+        const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+        rank[i] = (1 - elementWeight) * (rank[i] as number) + elementWeight * mean;
+        shown[i] = (1 - elementWeight) * (shown[i] as number) + elementWeight * mean;
       }
     }
     timings.elements = performance.now() - started;
+    yield;
 
     started = performance.now();
-    const candidates = new Set<number>(mode === 'lexical' ? lexicalBySlot.keys() : denseBySlot.keys());
-    if (mode === 'hybrid') for (const slot of lexicalBySlot.keys()) candidates.add(slot);
-    const slots = [...candidates];
-    const ranking = this.rank(slots, mode, denseBySlot, lexicalBySlot, elementScores, options);
-    const order = slots.map((slot, i) => ({
-      slot,
-      rank: ranking.rank[i] ?? 0,
-      shown: ranking.shown[i] ?? 0,
-    }));
-    order.sort((a, b) => b.rank - a.rank || a.slot - b.slot);
     const hits: PassageHit[] = [];
-    for (const entry of order) {
-      if (hits.length >= options.topK) break;
-      if (options.minScore !== undefined && entry.shown < options.minScore) continue;
-      const record = this.slots[entry.slot] as PassageRecord;
+    const minScore = options.minScore;
+    const eligible =
+      minScore === undefined ? undefined : (i: number): boolean => (shown[i] as number) >= minScore;
+    for (const i of topIndices(rank, options.topK, eligible)) {
+      const slot = candidates[i] as number;
+      const record = this.slots[slot] as PassageRecord;
       const hit: PassageHit = {
-        score: clamp01(entry.shown),
+        score: clamp01(shown[i] as number),
         uri: record.uri,
         documentLabel: record.documentLabel,
         role: options.roleOf(record),
         paragraphId: record.paragraphId,
         text: record.text,
         range: record.range,
-        matchedTerms: [],
+        matchedTerms: this.matchedTerms(queryTerms, record.text),
       };
       if (record.paragraphNumber !== undefined) hit.paragraphNumber = record.paragraphNumber;
-      const dense = denseBySlot.get(entry.slot);
-      if (dense !== undefined) hit.denseScore = dense;
-      if (mode !== 'dense') hit.lexicalScore = rawLexicalBySlot.get(entry.slot) ?? 0;
-      hit.matchedTerms = this.matchedTerms(queryTerms, record.text);
-      const elements = elementScores?.get(entry.slot);
+      if (!Number.isNaN(dense[slot] as number)) hit.denseScore = dense[slot] as number;
+      if (rawLexical) hit.lexicalScore = rawLexical.scores[slot] as number;
+      const elements = elementScores?.get(slot);
       if (elements && options.elements) {
-        hit.elementMatches = options.elements.map((e, i) => ({ element: e.text, score: elements[i] ?? 0 }));
+        hit.elementMatches = options.elements.map((e, k) => ({ element: e.text, score: elements[k] ?? 0 }));
       }
       hits.push(hit);
     }
-    timings.fuse = performance.now() - started;
+    timings.rank = performance.now() - started;
     return hits;
   }
 
-  /**
-   * Two numbers per candidate: `rank` orders, `shown` is displayed. They differ only in hybrid, where the
-   * order comes from the fusion and the shown score is the stable linear mix documented in docs/search.md.
-   */
-  private rank(
-    slots: number[],
-    mode: SearchMode,
-    dense: Map<number, number>,
-    lexical: Map<number, number>,
-    elements: Map<number, number[]> | undefined,
-    options: CorpusSearchOptions,
-  ): { rank: Float64Array; shown: Float64Array } {
-    const fusion = options.fusion ?? DEFAULT_FUSION;
-    const elementWeight = elements ? (options.elementWeight ?? 0.3) : 0;
-    const elementMean = (slot: number): number => {
-      const list = elements?.get(slot);
-      return list?.length ? list.reduce((a, b) => a + b, 0) / list.length : 0;
-    };
-    const shown = new Float64Array(slots.length);
-    let rank: Float64Array;
-    if (mode === 'lexical') {
-      slots.forEach((slot, i) => (shown[i] = lexical.get(slot) ?? 0));
-      rank = shown;
-    } else if (mode === 'dense') {
-      slots.forEach((slot, i) => {
-        const cosine = Math.max(0, dense.get(slot) ?? 0);
-        shown[i] = (1 - elementWeight) * cosine + elementWeight * elementMean(slot);
-      });
-      rank = shown;
-    } else {
-      const candidates: FusionCandidate[] = slots.map((slot) => ({
-        dense: dense.get(slot),
-        lexical: lexical.get(slot) ?? 0,
-      }));
-      rank = fuse(candidates, fusion);
-      const stable = fuse(candidates, { ...fusion, method: 'linear' });
-      slots.forEach((slot, i) => {
-        shown[i] = stable[i] ?? 0;
-        if (elementWeight > 0) {
-          const e = elementMean(slot);
-          rank[i] = (1 - elementWeight) * (rank[i] ?? 0) + elementWeight * e;
-          shown[i] = (1 - elementWeight) * (shown[i] ?? 0) + elementWeight * e;
-        }
-      });
+  /** Per slot, where its vectors are (first row, row count; count 0 = none yet). Cached per version. */
+  private slotPositions(): SlotPositions {
+    if (
+      this.positions &&
+      this.positionsVersion === this.vectors.version &&
+      this.positionsSlots === this.slotsVersion
+    ) {
+      return this.positions;
     }
-    return { rank, shown };
+    const n = this.slots.length;
+    const firstRow = new Int32Array(n);
+    const rowCount = new Uint16Array(n);
+    for (let slot = 0; slot < n; slot++) {
+      const record = this.slots[slot];
+      const entry = record ? this.vectors.get(record.hash) : undefined;
+      if (entry) {
+        firstRow[slot] = entry.firstRow;
+        rowCount[slot] = entry.rowCount;
+      }
+    }
+    this.positions = { firstRow, rowCount };
+    this.positionsVersion = this.vectors.version;
+    this.positionsSlots = this.slotsVersion;
+    return this.positions;
   }
 
   /** The words of `text` whose analysed form is a query term, once each, in text order. */
@@ -227,6 +274,65 @@ export class PassageCorpus {
     }
     return words;
   }
+}
+
+interface SlotPositions {
+  firstRow: Int32Array;
+  rowCount: Uint16Array;
+}
+
+/** The best score among a slot's rows; NaN when it has no vector yet. */
+function bestRow(rowScores: Float32Array, positions: SlotPositions, slot: number): number {
+  const count = positions.rowCount[slot] as number;
+  if (count === 0) return NaN;
+  const first = positions.firstRow[slot] as number;
+  let best = rowScores[first] as number;
+  for (let row = first + 1; row < first + count; row++) best = Math.max(best, rowScores[row] as number);
+  return best;
+}
+
+/**
+ * Indices of the `k` largest values, best first (ties: lower index first), optionally only those
+ * passing `eligible`. A bounded heap: O(n log k), no full sort of 100k candidates.
+ */
+function topIndices(values: Float64Array, k: number, eligible?: (i: number) => boolean): number[] {
+  const better = (a: number, b: number): boolean => {
+    const va = values[a] as number;
+    const vb = values[b] as number;
+    return va > vb || (va === vb && a < b);
+  };
+  // A heap whose root is the worst of the best k so far.
+  const heap: number[] = [];
+  const swap = (i: number, j: number): void => {
+    const t = heap[i] as number;
+    heap[i] = heap[j] as number;
+    heap[j] = t;
+  };
+  for (let i = 0; i < values.length && k > 0; i++) {
+    if (eligible && !eligible(i)) continue;
+    if (heap.length < k) {
+      heap.push(i);
+      for (let c = heap.length - 1; c > 0;) {
+        const p = (c - 1) >> 1;
+        if (!better(heap[p] as number, heap[c] as number)) break;
+        swap(p, c);
+        c = p;
+      }
+    } else if (better(i, heap[0] as number)) {
+      heap[0] = i;
+      for (let p = 0; ;) {
+        const l = 2 * p + 1;
+        const r = l + 1;
+        let worst = p;
+        if (l < heap.length && better(heap[worst] as number, heap[l] as number)) worst = l;
+        if (r < heap.length && better(heap[worst] as number, heap[r] as number)) worst = r;
+        if (worst === p) break;
+        swap(p, worst);
+        p = worst;
+      }
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
 function clamp01(value: number): number {

@@ -18,6 +18,8 @@ export class VectorTable {
   private readonly entries = new Map<string, VectorEntry>();
   /** Rows owned by removed entries; compacted away when they are a quarter of the table. */
   private deadRows = 0;
+  /** Bumped whenever rows move or entries change, so callers can cache entry positions. */
+  version = 0;
 
   constructor(
     readonly dims: number,
@@ -61,6 +63,7 @@ export class VectorTable {
       this.rows++;
     }
     this.entries.set(hash, { firstRow, rowCount: vectors.length });
+    this.version++;
   }
 
   /** Adds rows already quantised (loading a store). */
@@ -72,6 +75,7 @@ export class VectorTable {
     this.scales.set(scales, this.rows);
     this.entries.set(hash, { firstRow: this.rows, rowCount: count });
     this.rows += count;
+    this.version++;
   }
 
   delete(hash: string): void {
@@ -79,6 +83,7 @@ export class VectorTable {
     if (!entry) return;
     this.entries.delete(hash);
     this.deadRows += entry.rowCount;
+    this.version++;
     if (this.deadRows > 1024 && this.deadRows * 4 > this.rows) this.compact();
   }
 
@@ -95,20 +100,53 @@ export class VectorTable {
   }
 
   /**
-   * Cosine of `query` (normalised float32) against every row, best row per entry. Returns a
-   * Float32Array indexed by row; read an entry's score with `bestOf`.
+   * Cosine of `query` (normalised float32) against every row. Returns a Float32Array indexed by row;
+   * read an entry's score with `bestOf`. Synchronous: at 100k rows use `scoreAllSliced`.
    */
   scoreAll(query: Float32Array): Float32Array {
-    const dims = this.dims;
     const out = new Float32Array(this.rows);
-    const data = this.data;
-    for (let row = 0; row < this.rows; row++) {
-      let sum = 0;
-      const offset = row * dims;
-      for (let d = 0; d < dims; d++) sum += (query[d] ?? 0) * (data[offset + d] ?? 0);
-      out[row] = sum * (this.scales[row] ?? 0);
+    this.scoreRows(query, out, 0, this.rows);
+    return out;
+  }
+
+  /**
+   * The same as `scoreAll`, in slices of about 2M multiply-adds (a few ms) with a yield to the event
+   * loop between them, so a search over a large index never blocks the extension host for long.
+   */
+  async scoreAllSliced(query: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
+    const out = new Float32Array(this.rows);
+    const rowsPerSlice = Math.max(256, Math.floor(2_000_000 / this.dims));
+    for (let start = 0; start < this.rows; start += rowsPerSlice) {
+      if (start > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+      }
+      this.scoreRows(query, out, start, Math.min(this.rows, start + rowsPerSlice));
     }
     return out;
+  }
+
+  private scoreRows(query: Float32Array, out: Float32Array, from: number, to: number): void {
+    const dims = this.dims;
+    const data = this.data;
+    const scales = this.scales;
+    const tail = dims - (dims % 4);
+    for (let row = from; row < to; row++) {
+      const offset = row * dims;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      // Four accumulators: the loop runs ~2x faster than a single sum in V8.
+      for (let d = 0; d < tail; d += 4) {
+        s0 += (query[d] as number) * (data[offset + d] as number);
+        s1 += (query[d + 1] as number) * (data[offset + d + 1] as number);
+        s2 += (query[d + 2] as number) * (data[offset + d + 2] as number);
+        s3 += (query[d + 3] as number) * (data[offset + d + 3] as number);
+      }
+      for (let d = tail; d < dims; d++) s0 += (query[d] as number) * (data[offset + d] as number);
+      out[row] = (s0 + s1 + s2 + s3) * (scales[row] as number);
+    }
   }
 
   bestOf(scores: Float32Array, hash: string): number | undefined {

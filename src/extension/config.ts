@@ -113,10 +113,16 @@ export function currentConfig(scope?: vscode.ConfigurationScope): PatentPassages
   return readConfig(vscode.workspace.getConfiguration(SECTION, scope), vscode.workspace.isTrusted);
 }
 
-/** Where a setting changed from the sidebar is written: the workspace if one is open, else the user settings. */
+/**
+ * Writes a setting changed from the sidebar where it is currently defined: the workspace if it sets it,
+ * else the user settings (no .vscode folder is created in a client's matter).
+ */
 export async function updateSetting(key: string, value: unknown): Promise<void> {
-  const target = vscode.workspace.workspaceFolders?.length
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration(SECTION).update(key, value, target);
+  const section = vscode.workspace.getConfiguration(SECTION);
+  const inspected = section.inspect(key);
+  const target =
+    inspected?.workspaceValue !== undefined
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+  await section.update(key, value, target);
 }

@@ -68,7 +68,7 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
     for (const item of items) {
       md.appendMarkdown(
         `\`${item.score.toFixed(3)}\` ${bar(item.score)} **${escape(citation(item))}**  \n` +
-          `${escape(clip(item.text, 160))}\n\n`,
+          `${escape(clip(item.text, 110))}\n\n`,
       );
     }
     md.appendMarkdown(`[$(link-external) Open all ${outcome.hits.length} in the results panel](${link})`);

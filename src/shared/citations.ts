@@ -82,7 +82,8 @@ export function citationList(items: readonly ResultItem[]): string {
     .join('\n');
 }
 
-const mdEscape = (text: string): string => text.replace(/([\\`*_[\]|<>])/g, '\\$1').replace(/\s+/g, ' ');
+/** Escapes what Markdown would read as markup in running text and table cells (brackets alone are safe). */
+const mdEscape = (text: string): string => text.replace(/([\\`*_|<>])/g, '\\$1').replace(/\s+/g, ' ');
 
 /** The result list as a Markdown document: the query, then a table and the passages quoted in full. */
 export function exportMarkdown(results: ResultsView): string {

@@ -6,10 +6,12 @@
  * artifacts/screenshots/ui-*.png.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import packageJson from '../../package.json';
 import { e2eSession, openWorkbench } from '../vscode/e2e';
-import type { Workbench } from '../vscode/workbench';
+import { screenshotsDir, type Workbench } from '../vscode/workbench';
 
 const extensionId = `${packageJson.publisher}.${packageJson.name}`;
 const DRAFT = 'draft-ecg-patch.md';
@@ -32,6 +34,29 @@ async function goToLine(page: Page, line: number): Promise<void> {
   await input.waitFor();
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** A screenshot of the smallest rectangle holding `regions` (for docs/images). */
+async function regionShot(page: Page, name: string, ...regions: Locator[]): Promise<void> {
+  const boxes = (await Promise.all(regions.map((r) => r.first().boundingBox()))).filter((b) => b !== null);
+  if (boxes.length === 0) return;
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  const width = Math.max(...boxes.map((b) => b.x + b.width)) - x;
+  const height = Math.max(...boxes.map((b) => b.y + b.height)) - y;
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`), clip: { x, y, width, height } });
+}
+
+/** Runs a palette command that opens a quick pick, then picks the row containing `choice`. */
+async function pick(page: Page, command: string, filter: string, choice: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().click();
+  await input.fill(filter);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: choice }).first().click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
@@ -116,6 +141,7 @@ describe('Drafting UI', function () {
     assert.match(await first.locator('.paragraph').innerText(), /^\[\d{4}\]$|^paragraph \d+$/);
     assert.ok((await panel.locator('ol.results mark').count()) > 0, 'no shared terms highlighted');
     await workbench.screenshot('ui-panel-claim-1');
+    await regionShot(page, 'docs-panel', page.locator('.part.editor .editor-group-container').nth(1));
   });
 
   it('the sidebar follows the cursor into another claim', async () => {
@@ -143,6 +169,7 @@ describe('Drafting UI', function () {
     await sidebar.locator('body[data-claim="5"] ol.results .result').first().waitFor({ timeout: 30_000 });
     record('cursor move → sidebar updated (claim 3 → 5)', Date.now() - again);
     await workbench.screenshot('ui-sidebar-claim-5');
+    await regionShot(page, 'docs-sidebar', page.locator('.part.sidebar'));
   });
 
   it('hovering a claim shows its best passages with scores', async () => {
@@ -165,6 +192,7 @@ describe('Drafting UI', function () {
     assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!);
     assert.match(text, /D\d+: /);
     await workbench.screenshot('ui-hover-claim-1');
+    await regionShot(page, 'docs-hover', page.locator('.part.editor .editor-group-container').first(), hover);
   });
 
   it('clicking a result opens the document at that paragraph', async () => {
@@ -194,5 +222,74 @@ describe('Drafting UI', function () {
       );
     }
     await workbench.screenshot('ui-open-passage');
+  });
+  it('works from the keyboard: arrows move between results, C copies the citation, Enter opens', async () => {
+    const rows = panel.locator('ol.results .result');
+    await rows.first().focus();
+    await page.keyboard.press('ArrowDown');
+    const second = rows.nth(1);
+    assert.equal(
+      await second.evaluate((e) => e === e.ownerDocument.activeElement),
+      true,
+      'ArrowDown did not move focus',
+    );
+    const key = await second.getAttribute('data-citation-key');
+    const label = await second.getAttribute('data-document');
+    const paragraph = await second.getAttribute('data-paragraph');
+    await page.keyboard.press('c');
+    const expected = `${key}: ${label}, ${paragraph?.startsWith('[') ? `paragraph ${paragraph}` : paragraph}`;
+    await page
+      .locator('.statusbar-item', { hasText: `Copied "${expected}"` })
+      .first()
+      .waitFor({ timeout: 5_000 });
+    const file = decodeURIComponent(((await second.getAttribute('data-uri')) ?? '').split('/').pop() ?? '');
+    await page.keyboard.press('Enter');
+    await page
+      .locator(`.tabs-container .tab.active[data-resource-name="${file}"]`)
+      .waitFor({ timeout: 15_000 });
+    const line = Number(await second.getAttribute('data-line'));
+    const deadline = Date.now() + 10_000;
+    while ((await cursorLine(page)) !== line + 1 && Date.now() < deadline) await page.waitForTimeout(100);
+    assert.equal(await cursorLine(page), line + 1);
+  });
+
+  it('exports the list as Markdown into a new editor', async () => {
+    await pick(page, 'Patent Passages: Export Results', 'Markdown', 'Markdown');
+    const editor = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    await editor
+      .locator('.view-line', { hasText: 'Passages similar to Claim 1' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    const text = (await editor.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /\| 1 \| 0\.\d{3} \|/);
+    // Close the untitled export without a save prompt (it is only a preview of the list).
+    await workbench.runCommand('View: Revert and Close Editor');
+  });
+
+  it('follows the colour theme (light and high contrast)', async () => {
+    for (const [theme, bodyClass, shot] of [
+      ['Light Modern', 'vscode-light', 'ui-theme-light'],
+      ['Dark High Contrast', 'vscode-high-contrast', 'ui-theme-high-contrast'],
+    ] as const) {
+      await pick(page, 'Preferences: Color Theme', theme, theme);
+      await panel.locator(`body.${bodyClass} ol.results .result`).first().waitFor({ timeout: 10_000 });
+      await sidebar.locator(`body.${bodyClass} ol.results .result`).first().waitFor({ timeout: 10_000 });
+      await workbench.screenshot(shot);
+    }
+    await pick(page, 'Preferences: Color Theme', 'Dark Modern', 'Dark Modern');
+    await panel.locator('body.vscode-dark ol.results .result').first().waitFor({ timeout: 10_000 });
+  });
+
+  it('restores the results panel after a window reload', async () => {
+    const before = await panel.locator('ol.results .result').first().getAttribute('data-id');
+    await page.reload();
+    await page
+      .locator('.explorer-folders-view .monaco-list-row, .activitybar')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await panel.locator('ol.results .result').first().waitFor({ timeout: 60_000 });
+    assert.equal(await panel.locator('ol.results .result').first().getAttribute('data-id'), before);
+    assert.equal(await panel.locator('.query-title').innerText(), 'Claim 1');
+    await workbench.screenshot('ui-panel-restored');
   });
 });

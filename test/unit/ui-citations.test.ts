@@ -99,7 +99,10 @@ describe('citations', () => {
     const md = exportMarkdown(results);
     assert.match(md, /^# Passages similar to Claim 1 \(draft\.md\)/);
     assert.match(md, /A patch, comprising \\\| a radio/);
-    assert.match(md, /\| 1 \| 0\.900 \| US 8,926,509 B2 \| \\\[0012\\\] \|/);
+    assert.match(
+      md,
+      /\| 1 \| 0\.900 \| US 8,926,509 B2 \| \[0012\] \| D1: US 8,926,509 B2, paragraph \[0012\] \|/,
+    );
     const csv = exportCsv(results).split('\r\n');
     assert.equal(csv[0], 'rank,score,citation_key,document,paragraph,citation,file,text');
     assert.equal(

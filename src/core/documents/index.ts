@@ -96,7 +96,7 @@ export function parseDocumentText(
 ): PatentDocument {
   const xml = format === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 512));
   if (xml) return parsePatentXml(text, uri, 'utf-16', signal);
-  return parseDraftText(text, { uri, format: format === 'xml' ? 'text' : format });
+  return parseDraftText(text, { uri, format: format === 'markdown' ? 'markdown' : 'text' });
 }
 
 /**

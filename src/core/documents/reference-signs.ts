@@ -59,15 +59,25 @@ const BRACKETED = /\s?\(([^()]{1,80})\)/g;
 /** A stand-alone whole number, maybe with a letter suffix or primes: "10", "3200", "12a", "20'". */
 const BARE_NUMERAL =
   /(?<![\p{L}\p{N}.,'′’\-/:#§$€£+])\d{1,5}[a-z]?['′’]{0,3}(?![\p{L}\p{N}'′’%‰°\-/:×]|[.,][\p{L}\p{N}])/gu;
-const WORD_BEFORE = /([\p{L}][\p{L}\p{M}]*)(\.?)\s+$/u;
 const WORD_AFTER = /^\s*([^\s,;:.()]{1,8})/u;
 const CHAIN_GAP = /^(?:\s*(?:,|;|and\/or|and|or|to|-|–)\s*|\s+)$/;
 
+const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+const LETTER = /\p{L}/u;
+
 /** The word just before `index` (only spaces between), and whether a full stop ends it ("Vol. 5", "follows. 1"). */
 function wordBefore(text: string, index: number): { word: string; stop: boolean } | undefined {
-  const window = text.slice(Math.max(0, index - 40), index);
-  const match = WORD_BEFORE.exec(window);
-  return match ? { word: match[1]!, stop: match[2] === '.' } : undefined;
+  // A backward scan of at most ~40 characters: a regex anchored at the end would retry every start.
+  const limit = Math.max(0, index - 40);
+  let end = index;
+  while (end > limit && /\s/.test(text[end - 1]!)) end--;
+  if (end === index) return undefined;
+  const stop = text[end - 1] === '.';
+  if (stop) end--;
+  let start = end;
+  while (start > limit && LETTER_OR_MARK.test(text[start - 1]!)) start--;
+  while (start < end && !LETTER.test(text[start]!)) start++;
+  return start < end ? { word: text.slice(start, end), stop } : undefined;
 }
 
 /** "Chromosome 4", "Blood 69", "Press 1986": after a capitalised word a number is a name's or a citation's. */

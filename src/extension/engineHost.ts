@@ -135,7 +135,8 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   start(): Promise<Engine> {
     this.starting ??= this.createEngine().then((engine) => {
       this.engine = engine;
-      this.emit(engine.index.status());
+      // The full update starts at once: say "indexing" rather than a momentary "0 documents".
+      this.emit({ ...engine.index.status(), state: 'indexing' });
       void this.runUpdate('full', 'Indexing the workspace');
       return engine;
     });

@@ -51,18 +51,20 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
       line: position.line,
       character: position.character,
     });
-    md.appendMarkdown(`**Patent Passages** · ${escape(query.view.title)}\n\n`);
     const outcome = this.service.peek(query);
+    // The link goes first: a long hover scrolls, and the way to the full list must stay in view.
+    md.appendMarkdown(
+      `**Patent Passages** · ${escape(query.view.title)} · ` +
+        `[$(link-external) ${outcome ? `all ${outcome.hits.length} in the panel` : 'open the panel'}](${link})\n\n`,
+    );
     if (!outcome) {
       this.service.ensure(query);
-      md.appendMarkdown(
-        `$(loading~spin) computing… hover again in a moment, or [open the results panel](${link}).`,
-      );
+      md.appendMarkdown('$(loading~spin) computing… hover again in a moment.');
       return new vscode.Hover(md, query.range);
     }
     const items = toResultItems(outcome.hits, query.text).slice(0, 3);
     if (items.length === 0) {
-      md.appendMarkdown(`No similar passages found. [Open the results panel](${link})`);
+      md.appendMarkdown('No similar passages found.');
       return new vscode.Hover(md, query.range);
     }
     for (const item of items) {
@@ -71,7 +73,6 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
           `${escape(clip(item.text, 110))}\n\n`,
       );
     }
-    md.appendMarkdown(`[$(link-external) Open all ${outcome.hits.length} in the results panel](${link})`);
     return new vscode.Hover(md, query.range);
   }
 }

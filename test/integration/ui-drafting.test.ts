@@ -207,4 +207,35 @@ describe('Drafting UI (VS Code layer)', function () {
     const declared = packageJson.capabilities.untrustedWorkspaces as { restrictedConfigurations?: string[] };
     assert.deepEqual(declared.restrictedConfigurations, ['patentPassages.model']);
   });
+  it('falls back to the bundled model when the model folder setting is unusable', async () => {
+    await waitFor('the index to finish', () => api.status().state === 'idle' || undefined, 90_000);
+    const bundled = api.status().modelId;
+    const seen: string[] = [];
+    const listener = api.onDidChangeStatus((s) => seen.push(`${s.state}:${s.modelId}`));
+    const section = vscode.workspace.getConfiguration('patentPassages');
+    try {
+      await section.update('model', './no-such-model', vscode.ConfigurationTarget.Workspace);
+      // The engine restarts on the setting, tries the folder, warns once and loads the bundled model.
+      await waitFor(
+        'the engine to restart',
+        () => seen.some((s) => s.startsWith('indexing:no-such-model')),
+        30_000,
+      );
+      await waitFor(
+        'the index to be back',
+        () => (api.status().state === 'idle' && api.status().documents > 0 ? true : undefined),
+        90_000,
+      );
+      assert.equal(api.status().modelId, bundled);
+      assert.ok(api.status().documents > 0);
+    } finally {
+      listener.dispose();
+      await section.update('model', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor(
+      'the index after the reset',
+      () => (api.status().state === 'idle' ? true : undefined),
+      90_000,
+    );
+  });
 });

@@ -269,6 +269,7 @@ function main() {
     );
     rmSync(dir, { recursive: true, force: true });
   }
+  rmSync(join(artifacts, 'package'), { recursive: true, force: true });
 }
 
 try {

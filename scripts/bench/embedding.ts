@@ -19,7 +19,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { createEmbedder } from '../../src/core/embedding';
+import { createEmbedder, loadModelFolder } from '../../src/core/embedding';
+import { SentenceModel } from '../../src/core/embedding/sentence-model';
+import { Analyzer, BASELINE_ANALYZER } from '../../src/core/search/analyzer';
+import { Bm25Index } from '../../src/core/search/bm25';
+import { buildRetrievalTask, retrievalMetrics } from '../../src/core/search/metrics';
 import { exportBertCheckpoint } from '../../src/modelbuild/bert';
 import {
   BGE_BASE_SHAPE,
@@ -42,7 +46,7 @@ const TRANSFORMERS = join(
   'transformers.node.mjs',
 );
 
-type Mode = 'ours' | 'tjs-batched' | 'tjs-single';
+type Mode = 'ours' | 'ours-spinning' | 'tjs-batched' | 'tjs-single';
 
 interface ChildConfig {
   mode: Mode;
@@ -52,6 +56,7 @@ interface ChildConfig {
   claims: string[];
   workerPath: string;
   threads?: number;
+  truncate: boolean;
 }
 
 interface ChildResult {
@@ -60,6 +65,8 @@ interface ChildResult {
   indexMs: number;
   textsPerSecond: number;
   maxEventLoopBlockMs: number;
+  /** The same ticker's longest gap over 2 s with nothing running: what the machine's other load alone causes. */
+  idleLoopGapMs: number;
   /** CPU time of the whole process (all threads) while indexing: less sensitive to other load than wall time. */
   cpuMs: number;
   claimP50Ms: number;
@@ -104,13 +111,18 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
   let extra: Partial<ChildResult> = {};
   let dispose: () => Promise<void> = async () => {};
 
-  if (config.mode === 'ours') {
+  const idleLoopGapMs = await longestGap(() => new Promise((r) => setTimeout(r, 2000)));
+  if (config.mode === 'ours' || config.mode === 'ours-spinning') {
     const started = performance.now();
     const embedder = await createEmbedder({
       modelDir: config.modelDir,
       workerPath: config.workerPath,
       threads: config.threads,
       idleTimeoutMs: 0,
+      intraOpSpinning: config.mode === 'ours-spinning',
+      // BERT shapes: cut long texts as transformers.js does, so both do the same work; the default model
+      // runs as the product runs it.
+      longText: config.truncate ? 'truncate' : undefined,
     });
     loadMs = performance.now() - started;
     embedAll = async (texts) => (await embedder.embed(texts)).map((v) => Array.from(v));
@@ -150,20 +162,14 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
   async function measure(): Promise<ChildResult> {
     // Two views of the calling thread's longest block: Node's histogram and a 5 ms ticker's longest gap.
     loop.enable();
-    let last = performance.now();
-    let longestGap = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      longestGap = Math.max(longestGap, now - last - 5);
-      last = now;
-    }, 5);
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const vectors = await embedAll(config.texts);
+    let vectors: number[][] = [];
+    const gap = await longestGap(async () => {
+      vectors = await embedAll(config.texts);
+    });
     const indexMs = performance.now() - started;
     const cpuUsed = process.cpuUsage(cpu);
-    longestGap = Math.max(longestGap, performance.now() - last - 5);
-    clearInterval(ticker);
     loop.disable();
     const latencies: number[] = [];
     for (const claim of config.claims) {
@@ -176,7 +182,8 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
       loadMs,
       indexMs,
       textsPerSecond: config.texts.length / (indexMs / 1000),
-      maxEventLoopBlockMs: Math.max(loop.max / 1e6, longestGap),
+      maxEventLoopBlockMs: Math.max(loop.max / 1e6, gap),
+      idleLoopGapMs,
       cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
       claimP50Ms: percentile(latencies, 0.5),
       claimP95Ms: percentile(latencies, 0.95),
@@ -186,6 +193,23 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
       ...extra,
     };
   }
+}
+
+/** Runs `work` while a 5 ms ticker records the longest time the event loop did not get to it. */
+async function longestGap(work: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last - 5);
+    last = now;
+  }, 5);
+  try {
+    await work();
+  } finally {
+    clearInterval(ticker);
+  }
+  return Math.max(longest, performance.now() - last - 5);
 }
 
 // ---------------------------------------------------------------- parent: build models, run children, report
@@ -222,7 +246,66 @@ function arg(name: string, fallback: string): string {
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
+/**
+ * Truncate or windows? Dense retrieval on the PatentMatch dev task (../shared/data/README.md) with each
+ * long-text mode, beside the plain BM25 baseline measured in the same run.
+ */
+async function longTextStudy(modelDir: string): Promise<void> {
+  const task = buildRetrievalTask(readFileSync(DEV_SET, 'utf8'), DEV_SET);
+  const spec = await loadModelFolder(modelDir);
+  const model = await SentenceModel.load(spec, { threads: 2 });
+  const over = (texts: string[]) => texts.filter((t) => model.countTokens(t) > spec.maxTokens).length;
+  const queries = task.queries.map((q) => q.text);
+  console.log(
+    `${spec.displayName}: max ${spec.maxTokens} tokens; longer: ${over(task.passages)} of ${task.passages.length} paragraphs, ` +
+      `${over(queries)} of ${queries.length} claims`,
+  );
+  const relevant = task.queries.map((q) => q.relevant);
+
+  const analyzer = new Analyzer(BASELINE_ANALYZER);
+  const bm25 = new Bm25Index();
+  task.passages.forEach((p, i) => bm25.add(i, analyzer.terms(p)));
+  const lexical = queries.map((q) =>
+    bm25
+      .search(analyzer.terms(q))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 10)
+      .map((h) => String(h.slot)),
+  );
+  const show = (name: string, m: ReturnType<typeof retrievalMetrics>) =>
+    console.log(
+      `  ${name.padEnd(16)} acc@1 ${m['accuracy@1'].toFixed(3)}  acc@10 ${m['accuracy@10'].toFixed(3)}  MRR@10 ${m['mrr@10'].toFixed(3)}`,
+    );
+  show('BM25 baseline', retrievalMetrics(lexical, relevant));
+
+  for (const longText of ['truncate', 'window-mean', 'window-max'] as const) {
+    const batching = { longText, maxBatchTokens: 4096, maxBatchRows: 32 };
+    const started = performance.now();
+    const passages = await model.embed(task.passages, batching);
+    const claims = await model.embed(queries, batching);
+    const seconds = (performance.now() - started) / 1000;
+    const rankings = claims.map((q) =>
+      passages
+        .map((p, i) => {
+          let dot = 0;
+          for (let d = 0; d < q.length; d++) dot += (q[d] as number) * (p[d] as number);
+          return { i, dot };
+        })
+        .sort((a, b) => b.dot - a.dot)
+        .slice(0, 10)
+        .map((h) => String(h.i)),
+    );
+    show(`dense ${longText}`, retrievalMetrics(rankings, relevant));
+    console.log(`    (embedded ${task.passages.length + queries.length} texts in ${seconds.toFixed(1)} s)`);
+  }
+  await model.release();
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--long-text')) {
+    await longTextStudy(resolve(arg('model', join(ROOT, 'models', 'use-lite-en'))));
+    return;
+  }
   if (process.argv[2] === '--child') {
     const config = JSON.parse(readFileSync(process.argv[3] as string, 'utf8')) as ChildConfig;
     const result = await runChild(config);
@@ -295,11 +378,17 @@ async function main(): Promise<void> {
 
   const claimSample = spread(claims, 20);
   const repeats = Number(arg('repeat', '2'));
+  // Control run: our engine with onnxruntime's threads spinning, as transformers.js leaves them.
+  const spinControl = process.argv.includes('--spin-control');
   const results: Record<string, ChildResult[]> = {};
   const threads = process.argv.includes('--threads') ? Number(arg('threads', '0')) : undefined;
   for (const model of models) {
     results[model.name] = [];
-    const modes: Mode[] = ['ours', ...(model.tjs && haveTjs ? (['tjs-batched', 'tjs-single'] as const) : [])];
+    const modes: Mode[] = [
+      'ours',
+      ...(model.tjs && haveTjs ? (['tjs-batched', 'tjs-single'] as const) : []),
+      ...(spinControl ? (['ours-spinning'] as const) : []),
+    ];
     // Interleaved repeats; the fastest of each mode is kept (other work on the machine only slows runs down).
     const runs = Array.from({ length: repeats }, () => modes).flat();
     for (const mode of runs) {
@@ -312,6 +401,7 @@ async function main(): Promise<void> {
         claims: claimSample,
         workerPath,
         threads,
+        truncate: model.tjs,
       };
       writeFileSync(configPath, JSON.stringify(config));
       const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', configPath], {
@@ -332,7 +422,7 @@ async function main(): Promise<void> {
       console.log(
         `${model.name.padEnd(22)} ${mode.padEnd(12)} load ${result.loadMs.toFixed(0).padStart(5)} ms  ` +
           `${result.textsPerSecond.toFixed(1).padStart(6)} texts/s  claim p50 ${result.claimP50Ms.toFixed(0)} / p95 ${result.claimP95Ms.toFixed(0)} ms  ` +
-          `CPU ${(result.cpuMs / 1000).toFixed(1)} s  max loop block ${result.maxEventLoopBlockMs.toFixed(0)} ms  peak RSS ${result.peakRssMb.toFixed(0)} MB` +
+          `CPU ${(result.cpuMs / 1000).toFixed(1)} s  max loop block ${result.maxEventLoopBlockMs.toFixed(0)} ms (idle ${result.idleLoopGapMs.toFixed(0)})  peak RSS ${result.peakRssMb.toFixed(0)} MB` +
           (result.paddingOverhead !== undefined
             ? `  padding +${(result.paddingOverhead * 100).toFixed(1)}%`
             : '') +

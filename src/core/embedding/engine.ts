@@ -27,9 +27,19 @@ export interface EmbedderOptions {
   dims?: number;
   /** onnxruntime threads; default `defaultThreadCount()`. */
   threads?: number;
+  /**
+   * Let onnxruntime's pool threads busy-wait between operators. Off by default: spinning threads burn
+   * the cores the editor needs and, when the machine is busy, slow inference down (see docs/notes/issue-4.md).
+   */
+  intraOpSpinning?: boolean;
   /** Terminate the worker (and free the model's memory) after this long without work; 0 = never. Default 5 min. */
   idleTimeoutMs?: number;
-  /** Texts longer than the model's maximum: cut them (default) or embed windows and combine. */
+  /**
+   * Texts longer than the model's maximum: embed overlapping windows and average them (default), or cut
+   * them. Measured on the PatentMatch dev set (docs/notes/issue-4.md): with USE-Lite's 128 tokens, 270 of
+   * 580 paragraphs are longer, and windows score acc@10 0.270 / MRR@10 0.116 against 0.254 / 0.114 when
+   * cutting (element-wise max: 0.227 / 0.103). For 512-token models windows only cost the rare long text.
+   */
   longText?: LongTextMode;
   /** Largest rows × padded tokens of one onnxruntime run; bounds memory and how long a query can wait. */
   maxBatchTokens?: number;
@@ -97,6 +107,8 @@ interface Pending {
 
 const CRASH_LIMIT = 3;
 
+export const DEFAULT_LONG_TEXT: LongTextMode = 'window-mean';
+
 export class OnnxEmbedder implements Embedder {
   readonly modelId: string;
   readonly dims: number = 0;
@@ -138,7 +150,7 @@ export class OnnxEmbedder implements Embedder {
     this.threads = options.threads ?? defaultThreadCount();
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
     this.batching = {
-      longText: options.longText ?? 'truncate',
+      longText: options.longText ?? DEFAULT_LONG_TEXT,
       maxBatchTokens: options.maxBatchTokens ?? 4096,
       maxBatchRows: options.maxBatchRows ?? 32,
     };
@@ -383,6 +395,7 @@ export class OnnxEmbedder implements Embedder {
       spec: this.spec,
       threads: this.threads,
       dims: this.options.dims,
+      spinning: this.options.intraOpSpinning,
     }).catch(async (error: unknown) => {
       await this.closeWorker(worker);
       throw error;

@@ -2,6 +2,7 @@
 export type { EmbedOptions, Embedder } from './embedder';
 export {
   createEmbedder,
+  DEFAULT_LONG_TEXT,
   defaultThreadCount,
   OnnxEmbedder,
   type EmbedderModelInfo,

@@ -17,6 +17,8 @@ export interface SentenceModelOptions {
   threads: number;
   /** Output size; the model's full size if absent, else one of its Matryoshka sizes. */
   dims?: number;
+  /** Let onnxruntime's pool threads spin between operators (default false: they sleep). */
+  spinning?: boolean;
 }
 
 export interface BatchingOptions {
@@ -86,7 +88,7 @@ export class SentenceModel {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         // Idle pool threads would otherwise spin on a core the editor wants.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
+        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
       });
     } catch (error) {
       throw new ModelFolderError(

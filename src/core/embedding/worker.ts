@@ -21,7 +21,11 @@ async function handle(request: WorkerRequest): Promise<void> {
     if (request.type === 'load') {
       await model?.release();
       model = undefined;
-      model = await SentenceModel.load(request.spec, { threads: request.threads, dims: request.dims });
+      model = await SentenceModel.load(request.spec, {
+        threads: request.threads,
+        dims: request.dims,
+        spinning: request.spinning,
+      });
       reply({ type: 'loaded', id: request.id, info: model.info });
       return;
     }

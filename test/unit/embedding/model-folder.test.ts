@@ -288,9 +288,10 @@ describe('graphs that output a pooled sentence vector', () => {
       dims: D,
     });
 
-    const e = await createEmbedder({ modelDir: dir, workerPath: TEST_WORKER, threads: 1 });
+    const e = await createEmbedder({ modelDir: dir, workerPath: TEST_WORKER, threads: 1, longText: 'truncate' });
     try {
       assert.equal(e.dims, D);
+      assert.match(e.modelId, /^pooled-test@[0-9a-f]{12}\/12$/);
       const [v] = await e.embed([text, 'a']);
       // [CLS] + 4 content tokens + [SEP], mean of their rows, normalised.
       const encoded = vocab.indexOf('[CLS]');

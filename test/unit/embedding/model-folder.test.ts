@@ -288,7 +288,12 @@ describe('graphs that output a pooled sentence vector', () => {
       dims: D,
     });
 
-    const e = await createEmbedder({ modelDir: dir, workerPath: TEST_WORKER, threads: 1, longText: 'truncate' });
+    const e = await createEmbedder({
+      modelDir: dir,
+      workerPath: TEST_WORKER,
+      threads: 1,
+      longText: 'truncate',
+    });
     try {
       assert.equal(e.dims, D);
       assert.match(e.modelId, /^pooled-test@[0-9a-f]{12}\/12$/);

@@ -372,7 +372,7 @@ async function main(): Promise<void> {
       });
     else console.log('models/use-lite-en not built (npm run build:models): skipped');
   }
-  const haveTjs = existsSync(TRANSFORMERS);
+  const haveTjs = existsSync(TRANSFORMERS) && !process.argv.includes('--no-baseline');
   if (!haveTjs)
     console.log('transformers.js not installed (bash scripts/bench/setup.sh): comparison skipped');
 

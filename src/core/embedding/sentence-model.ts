@@ -49,6 +49,9 @@ export interface EmbedStats {
   runs: number;
 }
 
+/** Windows per text at most (16 × 510 tokens is far beyond any real paragraph). */
+export const MAX_WINDOWS = 16;
+
 /** The largest share of padded positions a batch may have. */
 const MAX_PADDING_SHARE = 0.1;
 
@@ -168,8 +171,11 @@ export class SentenceModel {
     const room = this.spec.maxTokens - prefix.length - suffix.length;
     const rows: Row[] = [];
     const empty = new Set<number>();
+    // Bound the work a pathological text (a whole file pasted as one paragraph) can cause: at most
+    // MAX_WINDOWS windows, and no more characters than those windows could hold at 64 per token.
+    const maxChars = room * 64 * (batching.longText === 'truncate' ? 1 : MAX_WINDOWS);
     texts.forEach((text, i) => {
-      const content = this.tokenize(text);
+      const content = this.tokenize(text.length > maxChars ? text.slice(0, maxChars) : text);
       if (content.length === 0 && prefix.length + suffix.length === 0) {
         empty.add(i); // Nothing to run: a graph without special tokens cannot take an empty row.
         return;
@@ -281,7 +287,7 @@ export function windows(length: number, room: number, mode: LongTextMode): { sta
   const out: { start: number; end: number }[] = [];
   for (let start = 0; start + room < length; start += stride) out.push({ start, end: start + room });
   out.push({ start: length - room, end: length }); // the last window ends at the text's end
-  return out;
+  return out.length > MAX_WINDOWS ? out.slice(0, MAX_WINDOWS) : out;
 }
 
 /** Checks the graph's inputs and outputs against the folder; returns the output to read. */

@@ -139,7 +139,11 @@ describe('vectors match the reference forward pass', () => {
     // Windows of the mean are the default (measured on the dev set); the mode is part of the model id.
     const e = await embedder(model, { longText: undefined });
     assert.match(e.modelId, /\/window-mean$/);
-    const long = sampleTexts()[3] as string;
+    // A paragraph of 4 to 12 windows (the longest would exceed the 16-window bound tested below).
+    const long = devTexts().paragraphs.find((p) => {
+      const n = model.encode(p).length;
+      return n > 200 && n < 500;
+    }) as string;
     const [vector] = await e.embed([long, 'short text']);
     // Independent restatement of the window rule: windows of 46 content tokens, a quarter overlapping,
     // the last one ending at the text's end.
@@ -263,5 +267,19 @@ describe('queue, cache, cancellation and worker lifecycle', () => {
     await job;
     await assert.rejects(e.embed(['x']), /disposed/);
     assert.equal(e.isWorkerRunning, false);
+  });
+});
+
+describe('pathological input', () => {
+  test('a huge text (a whole file as one paragraph) is bounded: at most 16 windows, quickly', async () => {
+    const e = await embedder(models.mean, { longText: 'window-mean' });
+    const huge = `${devTexts().paragraphs.join(' ')} `.repeat(20); // ~6 MB of real patent text
+    const before = e.stats.sequences;
+    const started = Date.now();
+    const [v, short] = await e.embed([huge, 'short']);
+    assert.equal(e.stats.sequences - before, 16 + 1);
+    assert.ok(Math.abs(norm(v as Float32Array) - 1) < 1e-5);
+    assert.ok(Math.abs(norm(short as Float32Array) - 1) < 1e-5);
+    assert.ok(Date.now() - started < 20_000);
   });
 });

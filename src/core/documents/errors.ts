@@ -11,8 +11,9 @@ export class DocumentError extends Error {
     readonly file: string,
     readonly problem: DocumentProblem,
     detail: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${file}: ${detail}`);
+    super(`${file}: ${detail}`, options);
     this.name = 'DocumentError';
   }
 }

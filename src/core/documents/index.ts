@@ -99,6 +99,39 @@ export function parseDocumentText(
   return parseDraftText(text, { uri, format: format === 'markdown' ? 'markdown' : 'text' });
 }
 
+async function parseDetected(
+  bytes: Uint8Array,
+  uri: string,
+  detected: DocumentFormat | 'xml',
+  signal: AbortSignal | undefined,
+): Promise<PatentDocument> {
+  switch (detected) {
+    case 'pdf':
+      return parseDraftText(await extractPdfText(bytes, uri, signal), {
+        uri,
+        format: 'pdf',
+        extracted: true,
+      });
+    case 'docx': {
+      const { text, headingLines } = await extractDocxText(bytes, uri);
+      return parseDraftText(text, { uri, format: 'docx', extracted: true, headingLines });
+    }
+    case 'xml':
+    case 'uspto-xml':
+    case 'epo-xml': {
+      const { text, encoding } = decodeXml(bytes, uri);
+      if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
+      return parsePatentXml(text, uri, encoding, signal);
+    }
+    case 'text':
+    case 'markdown': {
+      const { text, encoding } = decodeText(bytes, uri);
+      if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
+      return parseDraftText(text, { uri, format: detected, encoding });
+    }
+  }
+}
+
 /**
  * Reads a patent document in any supported format (detected from the extension and the content).
  * Throws `DocumentError` for anything it cannot read; never anything else for bad input.
@@ -121,34 +154,13 @@ export async function parseDocument(
   if (bytes.length === 0) throw new DocumentError(uri, 'empty', 'is empty.');
   const detected = options.format ?? detectFormat(bytes, uri);
   let document: PatentDocument;
-  switch (detected) {
-    case 'pdf':
-      document = parseDraftText(await extractPdfText(bytes, uri, options.signal), {
-        uri,
-        format: 'pdf',
-        extracted: true,
-      });
-      break;
-    case 'docx': {
-      const { text, headingLines } = await extractDocxText(bytes, uri);
-      document = parseDraftText(text, { uri, format: 'docx', extracted: true, headingLines });
-      break;
-    }
-    case 'xml':
-    case 'uspto-xml':
-    case 'epo-xml': {
-      const { text, encoding } = decodeXml(bytes, uri);
-      if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
-      document = parsePatentXml(text, uri, encoding, options.signal);
-      break;
-    }
-    case 'text':
-    case 'markdown': {
-      const { text, encoding } = decodeText(bytes, uri);
-      if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
-      document = parseDraftText(text, { uri, format: detected, encoding });
-      break;
-    }
+  try {
+    document = await parseDetected(bytes, uri, detected, options.signal);
+  } catch (error) {
+    if (error instanceof DocumentError || options.signal?.aborted) throw error;
+    // A failure no check foresaw (a bug here or in a library): still one clear error naming the file,
+    // with the original kept as the cause for the log.
+    throw new DocumentError(uri, 'unreadable', `could not be read (${String(error)}).`, { cause: error });
   }
   if (document.claims.length === 0 && document.paragraphs.length === 0) {
     throw new DocumentError(uri, 'empty', 'has no claims and no description paragraphs.');

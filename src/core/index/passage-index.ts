@@ -192,6 +192,7 @@ export class PassageIndex implements PassageSearchService {
     }
     // Score the vectors in slices that yield, so even a 100k-paragraph index never blocks the thread.
     const denseStarted = performance.now();
+    const rowScoresVersion = this.corpus.vectors.version;
     const queryRowScores = queryVector
       ? await this.corpus.vectors.scoreAllSliced(queryVector, query.signal)
       : undefined;
@@ -209,6 +210,7 @@ export class PassageIndex implements PassageSearchService {
         queryText: text,
         queryVector,
         queryRowScores,
+        rowScoresVersion,
         elements,
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>

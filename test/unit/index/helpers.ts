@@ -116,3 +116,22 @@ export async function fingerprintFiles(dir: string, skip = '.patent-passages'): 
   await walk(dir);
   return out;
 }
+
+/** The default model folder, built by `npm run build:models` (the test script builds it first). */
+export const DEFAULT_MODEL = resolve(REPO_ROOT, 'models/use-lite-en');
+export const WORKER_BOOTSTRAP = resolve(REPO_ROOT, 'test/unit/embedding/worker-bootstrap.cjs');
+
+/** The real ONNX engine on the default model, its worker run from source. */
+export async function realEmbedder(): Promise<Embedder> {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(join(DEFAULT_MODEL, 'model.onnx'))) {
+    throw new Error(`${DEFAULT_MODEL} is missing: run 'npm run build:models' first`);
+  }
+  const { createEmbedder } = await import('../../../src/core/embedding');
+  return createEmbedder({
+    modelDir: DEFAULT_MODEL,
+    workerPath: WORKER_BOOTSTRAP,
+    idleTimeoutMs: 0,
+    threads: 1,
+  });
+}

@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { readFile, rename, rm, utimes, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { PassageIndex } from '../../../src/core/index/passage-index';
 import { DirectorySource } from '../../../src/core/index/source';
 import { silentLogger } from '../../../src/core/logger';
-import { CountingEmbedder, HashingEmbedder, parse, SHARED_DATA, workspaceWith } from './helpers';
+import type { Embedder } from '../../../src/core/embedding/embedder';
+import { CountingEmbedder, parse, realEmbedder, SHARED_DATA, workspaceWith } from './helpers';
+
+// The real engine (default model, worker thread), wrapped to count what it is asked to embed.
+let engine: Embedder;
+before(async () => {
+  engine = await realEmbedder();
+});
+after(async () => {
+  await engine.dispose();
+});
 
 const DOCS = ['ep/application-v1-5-A1.xml', 'uspto/US08930553.xml', 'uspto/US20050004437A1.xml'];
 
 async function setup(): Promise<{ dir: string; embedder: CountingEmbedder; open: () => PassageIndex }> {
   const dir = await workspaceWith(DOCS);
-  const embedder = new CountingEmbedder(new HashingEmbedder());
+  const embedder = new CountingEmbedder(engine);
   const open = (): PassageIndex =>
     new PassageIndex({
       source: new DirectorySource(dir),

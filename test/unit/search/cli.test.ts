@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { CliCommand } from '../../../src/cli/command';
+import { createEvalCommand } from '../../../src/cli/commands/eval';
+import { createIndexCommand } from '../../../src/cli/commands/index';
+import { createSearchCommand } from '../../../src/cli/commands/search';
+import { main } from '../../../src/cli/main';
+import { REPO_ROOT, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
+
+// The commands as the bundle builds them, but with the worker run from source (no build needed).
+const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
+
+async function run(
+  command: CliCommand,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+test('index then search a folder: JSON results with score, file, paragraph, text, range', async () => {
+  const dir = await workspaceWith(['uspto/US08930553.xml', 'ep/application-v1-5-A1.xml']);
+  const indexed = await run(createIndexCommand(paths), [dir, '--json']);
+  assert.equal(indexed.code, 0, indexed.stderr);
+  const summary = JSON.parse(indexed.stdout) as { documents: number; paragraphsEmbedded: number };
+  assert.equal(summary.documents, 2);
+  assert.ok(summary.paragraphsEmbedded > 50);
+  assert.ok((await stat(join(dir, '.patent-passages', 'passages.ppidx'))).size > 10_000);
+
+  const searched = await run(createSearchCommand(paths), [
+    dir,
+    '--query',
+    'a vehicular display device that folds to expose a storage box',
+    '--top',
+    '3',
+    '--json',
+  ]);
+  assert.equal(searched.code, 0, searched.stderr);
+  const output = JSON.parse(searched.stdout) as {
+    results: {
+      score: number;
+      file: string;
+      paragraph: string;
+      text: string;
+      range: { startOffset: number };
+    }[];
+    timings: Record<string, number>;
+    embeddedNow?: number;
+  };
+  assert.equal(output.results.length, 3);
+  assert.equal(output.embeddedNow, undefined, 'the cache was current: nothing embedded again');
+  const top = output.results[0];
+  assert.equal(top?.file, 'ep/application-v1-5-A1.xml');
+  assert.match(top?.paragraph ?? '', /^\d{4}$/);
+  assert.ok((top?.score ?? 0) > 0 && (top?.score ?? 2) <= 1);
+  assert.ok(top?.text.toLowerCase().includes('display'));
+  assert.equal(typeof top?.range.startOffset, 'number');
+  assert.equal(typeof output.timings.totalMs, 'number');
+});
+
+test('bad arguments get a clear message and no stack trace', async () => {
+  let stderr = '';
+  const io = { stdout: () => {}, stderr: (t: string) => void (stderr += t) };
+  assert.equal(await main(['search', '/tmp', '--query', 'x', '--mode', 'fuzzy'], io), 2);
+  assert.match(stderr, /--mode must be hybrid, dense or lexical/);
+  assert.equal(await main(['eval', '--pairs', '/nonexistent/pairs.jsonl'], io), 1);
+  assert.match(stderr, /cannot read \/nonexistent\/pairs\.jsonl \(ENOENT\)/);
+  assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
+});
+
+test('eval on a hand-checkable pairs file: metrics of every mode beside the BM25 baseline', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'pp-eval-'));
+  const pairs = join(folder, 'pairs.jsonl');
+  const rows = [
+    {
+      text: 'A bicycle brake lever with a cable adjuster.',
+      text_b: 'The brake lever of the bicycle carries a cable adjuster barrel.',
+      label: 1,
+    },
+    {
+      text: 'A bicycle brake lever with a cable adjuster.',
+      text_b: 'The battery housing is sealed by an O-ring.',
+      label: 0,
+    },
+    { text: 'A sealed battery housing.', text_b: 'The battery housing is sealed by an O-ring.', label: 1 },
+    {
+      text: 'A sealed battery housing.',
+      text_b: 'Seeds are planted in rows spaced one metre apart.',
+      label: 0,
+    },
+  ];
+  await writeFile(pairs, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const result = await run(createEvalCommand(paths), ['--pairs', pairs, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const output = JSON.parse(result.stdout) as {
+    passages: number;
+    queries: number;
+    rows: ({ name: string } & Record<string, number>)[];
+  };
+  assert.equal(output.passages, 3);
+  assert.equal(output.queries, 2);
+  const names = output.rows.map((r) => r.name);
+  assert.deepEqual(names.slice(0, 3), ['baseline-bm25', 'lexical', 'dense']);
+  assert.match(names[3] ?? '', /^hybrid/);
+  // Each claim shares its distinctive words only with its relevant paragraph: every method is perfect.
+  for (const row of output.rows) {
+    assert.equal(row['accuracy@1'], 1, row.name);
+    assert.equal(row['mrr@10'], 1, row.name);
+    assert.equal(row['ndcg@10'], 1, row.name);
+  }
+});

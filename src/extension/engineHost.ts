@@ -258,7 +258,9 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   private watch(): void {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*');
     const queue = (kind: 'created' | 'changed' | 'deleted') => (uri: vscode.Uri) => {
+      // A deleted path may be a folder holding indexed documents (see expandFolders): keep those too.
       if (kind !== 'deleted' && !this.source.inScope(uri)) return;
+      if (kind === 'deleted' && !vscode.workspace.getWorkspaceFolder(uri)) return;
       this.enqueue({ kind, uri: sourceKey(uri) });
     };
     this.subscriptions.push(
@@ -321,8 +323,36 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
       this.flushTimer = undefined;
       const changes = this.pending;
       this.pending = [];
-      if (this.engine) void this.runUpdate(changes, 'Updating the index');
+      if (this.engine) void this.runUpdate(this.expandFolders(changes), 'Updating the index');
     }, 400);
+  }
+
+  /**
+   * Watchers report a deleted or renamed *folder* once, for the folder: turn that into one change per
+   * indexed document under it, which is what the index understands.
+   */
+  private expandFolders(changes: readonly FileChange[]): FileChange[] {
+    const indexed = this.engine?.index.indexedDocuments().map((d) => d.uri) ?? [];
+    const known = new Set(indexed);
+    const under = (folder: string) =>
+      indexed.filter((uri) => uri.startsWith(folder.endsWith('/') ? folder : `${folder}/`));
+    return changes.flatMap((change): FileChange[] => {
+      if (change.kind === 'deleted' && !known.has(change.uri)) {
+        const children = under(change.uri);
+        return children.length > 0 ? children.map((uri) => ({ kind: 'deleted', uri })) : [change];
+      }
+      if (change.kind === 'renamed' && !known.has(change.oldUri)) {
+        const children = under(change.oldUri);
+        if (children.length > 0) {
+          return children.map((oldUri) => ({
+            kind: 'renamed',
+            oldUri,
+            uri: change.uri + oldUri.slice(change.oldUri.length),
+          }));
+        }
+      }
+      return [change];
+    });
   }
 
   private emit(status: IndexStatus): void {

@@ -33,6 +33,9 @@ export class ResultsPanel implements vscode.Disposable {
   private searching: { searchId: number; query: ResolvedQuery } | undefined;
   private controller: AbortController | undefined;
   private nextSearchId = 1;
+  /** The query on screen, searched again when the index or the search settings change. */
+  private lastQuery: ResolvedQuery | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
   /** Where the claim's editor is, so opened passages go beside the panel, not over it. */
   private sourceColumn: vscode.ViewColumn | undefined;
   private readonly started = new Map<number, { at: number; searchMs: number }>();
@@ -45,7 +48,24 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly actions: PassageActions,
     private readonly status: () => StatusView,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const refresh = (): void => {
+      if (!this.panel || !this.lastQuery || this.searching) return;
+      void this.show(this.lastQuery, this.sourceColumn, performance.now(), false).catch((error: unknown) =>
+        this.logger.warn('Refreshing the results panel failed', error),
+      );
+    };
+    this.subscriptions.push(
+      service.onDidInvalidate(refresh),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (
+          ['mode', 'topK', 'minScore', 'scope'].some((k) => e.affectsConfiguration(`patentPassages.${k}`))
+        ) {
+          refresh();
+        }
+      }),
+    );
+  }
 
   /** The results on screen (for commands such as export). */
   get current(): ResultsView | undefined {
@@ -61,9 +81,11 @@ export class ResultsPanel implements vscode.Disposable {
     query: ResolvedQuery,
     sourceColumn: vscode.ViewColumn | undefined,
     startedAt = performance.now(),
+    reveal = true,
   ): Promise<void> {
     this.sourceColumn = sourceColumn;
-    this.ensurePanel(true);
+    this.lastQuery = query;
+    this.ensurePanel(reveal);
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -97,6 +119,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** Shows results already computed elsewhere (the sidebar's "open in panel"). */
   showResults(results: ResultsView, sourceColumn: vscode.ViewColumn | undefined): void {
     this.sourceColumn = sourceColumn;
+    this.lastQuery = undefined;
     this.results = { ...results, searchId: this.nextSearchId++ };
     this.ensurePanel(true);
     this.panel!.title = `Passages · ${results.query.title}`;
@@ -229,6 +252,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   dispose(): void {
     this.controller?.abort();
+    for (const s of this.subscriptions) s.dispose();
     this.panel?.dispose();
     this.timings.dispose();
   }

@@ -44,23 +44,27 @@ export class SearchService implements vscode.Disposable {
   private readonly cache = new Map<string, SearchOutcome>();
   private readonly inflight = new Map<string, Promise<SearchOutcome>>();
   private readonly updated = new vscode.EventEmitter<void>();
-  /** Fires when a background search finished or the cache was invalidated. */
+  /** Fires when a background search finished or the cache was invalidated (hover, CodeLens). */
   readonly onDidUpdate = this.updated.event;
+  private readonly invalidated = new vscode.EventEmitter<void>();
+  /** Fires when the indexed documents changed, so shown results may be stale (panel, sidebar). */
+  readonly onDidInvalidate = this.invalidated.event;
   private readonly statusListener: { dispose(): void };
-  private lastCounts = '';
+  private lastState: IndexStatus['state'] | undefined;
+  private lastModel: string | undefined;
 
   constructor(
     private readonly index: PassageSearchPort,
     private readonly config: () => PatentPassagesConfig,
     private readonly logger: Logger,
   ) {
-    // Answers become stale when the indexed documents change.
+    // Answers become stale when an index update ends (documents added, edited or removed) or the model changes.
     this.statusListener = index.onDidChangeStatus((status) => {
-      const counts = `${status.state}/${status.documents}/${status.paragraphs}/${status.modelId}`;
-      if (status.state !== 'indexing' && counts !== this.lastCounts) {
-        this.lastCounts = counts;
-        this.invalidate();
-      }
+      const finished = this.lastState === 'indexing' && status.state !== 'indexing';
+      const modelChanged = this.lastModel !== undefined && status.modelId !== this.lastModel;
+      this.lastState = status.state;
+      this.lastModel = status.modelId;
+      if (finished || modelChanged) this.invalidate();
     });
   }
 
@@ -127,6 +131,7 @@ export class SearchService implements vscode.Disposable {
 
   invalidate(): void {
     this.cache.clear();
+    this.invalidated.fire();
     this.updated.fire();
   }
 
@@ -139,6 +144,7 @@ export class SearchService implements vscode.Disposable {
   dispose(): void {
     this.statusListener.dispose();
     this.updated.dispose();
+    this.invalidated.dispose();
     this.cache.clear();
   }
 }

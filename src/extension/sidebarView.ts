@@ -62,7 +62,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
           this.refresh();
         }
       }),
-      deps.service.onDidUpdate(() => {
+      deps.service.onDidInvalidate(() => {
         // The index changed under us (re-indexed, documents added): search again for the same claim.
         if (this.view?.visible && this.currentKey && !this.controller) this.refresh();
       }),

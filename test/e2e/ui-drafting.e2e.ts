@@ -104,6 +104,9 @@ describe('Drafting UI', function () {
   });
 
   after(async () => {
+    // Leave the workbench as other suites expect it: the Explorer in the side bar (VS Code remembers the
+    // active view container across windows of this server).
+    await workbench?.runCommand('View: Show Explorer').catch(() => undefined);
     await workbench?.close();
     console.log(`\n    Measured in this run:\n${timings.map((t) => `      ${t}`).join('\n')}\n`);
   });

@@ -65,6 +65,7 @@ describe('Drafting UI in a multi-root workspace', function () {
       await workbench.screenshot('ui-multiroot-scope-folder');
     } finally {
       await sidebar.locator('select#scope').selectOption('all');
+      await workbench.runCommand('View: Show Explorer');
     }
   });
 });

@@ -34,8 +34,14 @@ root.append(busy, queryHolder, toolbar, notice, list);
 
 function showNotice(text: string | undefined, kind: 'info' | 'error' = 'info'): void {
   notice.hidden = !text;
-  notice.textContent = text ?? '';
   notice.className = `notice ${kind}`;
+  notice.replaceChildren(text ?? '');
+  if (text && kind === 'error') {
+    notice.append(
+      ' ',
+      textButton('output', 'Show log', () => bridge.post({ type: 'showLog' })),
+    );
+  }
 }
 
 function render(results: ResultsView): void {

@@ -5,7 +5,7 @@
 import type { HostMessage, PersistedState, ResultsView, SettingsView, StatusView } from '../shared/protocol';
 import { SCOPES, SEARCH_MODES, TOP_K_CHOICES } from '../shared/protocol';
 import { connect } from './api';
-import { h, icon, iconButton } from './dom';
+import { h, icon, iconButton, textButton } from './dom';
 import { enableListKeyboard, queryView, renderResults } from './results';
 
 const bridge = connect();
@@ -161,8 +161,14 @@ root.append(
 
 function showNotice(text: string | undefined, kind: 'info' | 'error' = 'info'): void {
   notice.hidden = !text;
-  notice.textContent = text ?? '';
   notice.className = `notice ${kind}`;
+  notice.replaceChildren(text ?? '');
+  if (text && kind === 'error') {
+    notice.append(
+      ' ',
+      textButton('output', 'Show log', () => bridge.post({ type: 'showLog' })),
+    );
+  }
 }
 
 function renderResultsView(results: ResultsView): void {

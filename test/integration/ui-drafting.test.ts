@@ -171,6 +171,38 @@ describe('Drafting UI (VS Code layer)', function () {
     assert.match(withScores, /D\d+: |Spec\.: /);
   });
 
+  it('shows a CodeLens per claim with its best score when enabled (off by default)', async () => {
+    const uri = workspaceFile('draft-ecg-patch.md');
+    await openAt(uri, 0);
+    const lenses = async () =>
+      (
+        await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)
+      ).filter((l) => l.command?.command === 'patentPassages.findSimilar');
+    assert.equal((await lenses()).length, 0, 'CodeLens shown although off by default');
+    const section = vscode.workspace.getConfiguration('patentPassages');
+    await section.update('codeLens.enabled', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      const filled = await waitFor(
+        'every claim lens to show its best score',
+        async () => {
+          const found = await lenses();
+          return found.length === 6 && found.every((l) => l.command?.title.startsWith('Best match'))
+            ? found
+            : undefined;
+        },
+        60_000,
+      );
+      // One lens per claim, on the claim's first line (claims 1–6 start on lines 63, 72, 75, 78, 81, 84).
+      assert.deepEqual(
+        filled.map((l) => l.range.start.line),
+        [62, 71, 74, 77, 80, 83],
+      );
+      assert.match(filled[0]!.command!.title, /^Best match [01]\.\d{3} · (D\d+|Spec\.): /);
+    } finally {
+      await section.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('reads and validates the settings', async () => {
     const defaults = readConfig(configSource({}), true);
     assert.equal(defaults.mode, 'hybrid');

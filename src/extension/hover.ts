@@ -29,7 +29,8 @@ const bar = (score: number): string => {
 
 const clip = (text: string, max: number): string =>
   text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
-const escape = (text: string): string => text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
+/** Escapes Markdown and `$(icon)` syntax in document text shown in a hover. */
+const escape = (text: string): string => text.replace(/([\\`*_{}[\]()#+\-.!|<>$])/g, '\\$1');
 
 export class ClaimHoverProvider implements vscode.HoverProvider {
   constructor(

@@ -111,8 +111,13 @@ export function exportMarkdown(results: ResultsView): string {
   return lines.join('\n');
 }
 
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
+ * prefixed with an apostrophe: exported passages come from documents the user did not write.
+ */
 const csvField = (value: string | number): string => {
-  const text = String(value);
+  const raw = String(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 

@@ -98,8 +98,16 @@ function resultRow(item: ResultItem, options: ListOptions): HTMLLIElement {
   return li;
 }
 
-/** Moves focus between result rows with the arrow keys. */
+/** Moves focus between result rows with the arrow keys; from nowhere (focus on the page), ↓ enters the list. */
 export function enableListKeyboard(list: HTMLElement): void {
+  document.addEventListener('keydown', (event) => {
+    if (document.activeElement !== document.body || (event.key !== 'ArrowDown' && event.key !== 'j')) return;
+    const first = list.querySelector<HTMLElement>(':scope > .result');
+    if (first) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
   list.addEventListener('keydown', (event) => {
     const rows = [...list.querySelectorAll<HTMLElement>(':scope > .result')];
     const current = rows.indexOf(document.activeElement as HTMLElement);

@@ -112,6 +112,25 @@ describe('citations', () => {
   });
 });
 
+describe('CSV export safety', () => {
+  it('defuses text a spreadsheet would run as a formula', () => {
+    const results: ResultsView = {
+      searchId: 1,
+      query: { title: 'Claim 1', source: 'draft.md', text: 'q' },
+      items: [
+        item(1, 'file:///a.xml', 'D1', 'US 1 B1', '[0001]', '=HYPERLINK("http://x")'),
+        item(2, 'file:///b.xml', 'D2', '@SUM', '[0002]', '- a list item'),
+      ],
+      mode: 'lexical',
+      topK: 2,
+    };
+    const rows = exportCsv(results).split('\r\n');
+    assert.ok(rows[1]!.endsWith(`,"'=HYPERLINK(""http://x"")"`), rows[1]);
+    assert.match(rows[2]!, /,'@SUM,/);
+    assert.ok(rows[2]!.endsWith(",'- a list item"), rows[2]);
+  });
+});
+
 describe('highlighting', () => {
   it('marks whole words, case-insensitively, longest term first', () => {
     const segments = highlightSegments('The Radio and radios; a signal processor.', [

@@ -8,6 +8,8 @@ import type { FusionOptions } from '../../core/search/fusion';
 import { DEFAULT_FUSION } from '../../core/search/fusion';
 import {
   buildRetrievalTask,
+  pairedBootstrap,
+  reciprocalRanks,
   retrievalMetrics,
   type RetrievalMetrics,
   type RetrievalTask,
@@ -33,8 +35,17 @@ Options:
   --json              print JSON
 `;
 
-interface EvalRow extends RetrievalMetrics {
+interface Measured extends RetrievalMetrics {
+  /** Per query, for the paired comparison with the baseline; not printed. */
+  reciprocalRanks: number[];
+}
+
+interface EvalRow extends Measured {
   name: string;
+}
+
+function measure(rankings: string[][], relevant: Set<string>[]): Measured {
+  return { ...retrievalMetrics(rankings, relevant), reciprocalRanks: reciprocalRanks(rankings, relevant) };
 }
 
 export function createEvalCommand(paths: CliPaths): CliCommand {
@@ -103,7 +114,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           fusion?: FusionOptions,
           elements?: (Float32Array[] | undefined)[],
           elementWeight?: number,
-        ): RetrievalMetrics => {
+        ): Measured => {
           const rankings = task.queries.map((q, i) =>
             corpus
               .search({
@@ -119,7 +130,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
               })
               .map((hit) => hit.paragraphId),
           );
-          return retrievalMetrics(
+          return measure(
             rankings,
             task.queries.map((q) => q.relevant),
           );
@@ -157,9 +168,9 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         passages: task.passages.length,
         queries: task.queries.length,
         model: embedder.modelId,
-        rows: rows.map((row) => ({
+        rows: rows.map(({ reciprocalRanks: _perQuery, ...row }) => ({
           ...row,
-          'mrr@10 vs baseline': round(row['mrr@10'] - baseline['mrr@10']),
+          'mrr@10 vs baseline': bootstrapVsBaseline({ ...row, reciprocalRanks: _perQuery }, baseline),
         })),
         timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
       };
@@ -167,7 +178,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         io.stdout(
           `${JSON.stringify(output, (_, v: unknown) => (typeof v === 'number' ? round(v) : v), 1)}\n`,
         );
-      else io.stdout(formatTable(output.model, task, rows));
+      else io.stdout(formatTable(output.model, task, rows, baseline));
       return 0;
     },
   };
@@ -198,7 +209,7 @@ function describeFusion(f: FusionOptions): string {
 }
 
 /** The plain BM25 of the data README, exactly: baseline analyzer, k1 1.2, b 0.75, ties by corpus order. */
-export function baselineMetrics(task: RetrievalTask): RetrievalMetrics {
+export function baselineMetrics(task: RetrievalTask): Measured {
   const analyzer = new Analyzer(BASELINE_ANALYZER);
   const index = new Bm25Index();
   task.passages.forEach((p, i) => index.add(i, analyzer.terms(p)));
@@ -209,7 +220,7 @@ export function baselineMetrics(task: RetrievalTask): RetrievalMetrics {
       .slice(0, 10)
       .map((h) => String(h.slot)),
   );
-  return retrievalMetrics(
+  return measure(
     rankings,
     task.queries.map((q) => q.relevant),
   );
@@ -219,7 +230,7 @@ function denseFloat(
   task: RetrievalTask,
   passages: Float32Array[],
   queries: Float32Array[],
-): RetrievalMetrics {
+): Measured {
   const rankings = queries.map((q) => {
     const scored = passages.map((p, i) => {
       let sum = 0;
@@ -231,7 +242,7 @@ function denseFloat(
       .slice(0, 10)
       .map((s) => String(s.i));
   });
-  return retrievalMetrics(
+  return measure(
     rankings,
     task.queries.map((q) => q.relevant),
   );
@@ -254,7 +265,7 @@ async function embedElements(
 }
 
 /** MiniSearch with our analyzer and plain BM25 (d = 0), to compare it with our own index. */
-function miniSearchMetrics(task: RetrievalTask): RetrievalMetrics {
+function miniSearchMetrics(task: RetrievalTask): Measured {
   const analyzer = new Analyzer();
   const search = new MiniSearch<{ id: number; text: string }>({
     fields: ['text'],
@@ -269,29 +280,46 @@ function miniSearchMetrics(task: RetrievalTask): RetrievalMetrics {
       .slice(0, 10)
       .map((r) => String(r.id)),
   );
-  return retrievalMetrics(
+  return measure(
     rankings,
     task.queries.map((q) => q.relevant),
   );
+}
+
+/** MRR@10 minus the baseline's, with a 95 % paired-bootstrap interval over the queries. */
+function bootstrapVsBaseline(
+  row: EvalRow,
+  baseline: EvalRow,
+): { difference: number; ci95: [number, number] } {
+  const { mean, low, high } = pairedBootstrap(row.reciprocalRanks, baseline.reciprocalRanks);
+  return { difference: round(mean), ci95: [round(low), round(high)] };
 }
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function formatTable(model: string, task: RetrievalTask, rows: EvalRow[]): string {
-  const header = ['method', 'acc@1', 'acc@3', 'acc@5', 'acc@10', 'MRR@10', 'nDCG@10'];
-  const lines = rows.map((r) => [
-    r.name,
-    ...(['accuracy@1', 'accuracy@3', 'accuracy@5', 'accuracy@10', 'mrr@10', 'ndcg@10'] as const).map((k) =>
-      r[k].toFixed(3),
-    ),
-  ]);
+function formatTable(model: string, task: RetrievalTask, rows: EvalRow[], baseline: EvalRow): string {
+  const header = ['method', 'acc@1', 'acc@3', 'acc@5', 'acc@10', 'MRR@10', 'nDCG@10', 'ΔMRR [95% CI]'];
+  const lines = rows.map((r) => {
+    const delta = bootstrapVsBaseline(r, baseline);
+    return [
+      r.name,
+      ...(['accuracy@1', 'accuracy@3', 'accuracy@5', 'accuracy@10', 'mrr@10', 'ndcg@10'] as const).map((k) =>
+        r[k].toFixed(3),
+      ),
+      r === baseline ? '' : `${sign(delta.difference)} [${sign(delta.ci95[0])}, ${sign(delta.ci95[1])}]`,
+    ];
+  });
   const width = Math.max(...[header, ...lines].map((l) => (l[0] ?? '').length));
   const format = (l: string[]): string =>
     `${(l[0] ?? '').padEnd(width)}  ${l
       .slice(1)
-      .map((c) => c.padStart(7))
+      .map((c, i) => (i === 6 ? `  ${c}` : c.padStart(7)))
       .join(' ')}`;
   return `${task.queries.length} queries, ${task.passages.length} passages, model ${model}\n${[header, ...lines].map(format).join('\n')}\n`;
+}
+
+function sign(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
 }

@@ -15,7 +15,7 @@ export interface FusionOptions {
   rrfK: number;
 }
 
-export const DEFAULT_FUSION: FusionOptions = { method: 'linear', denseWeight: 0.3, rrfK: 60 };
+export const DEFAULT_FUSION: FusionOptions = { method: 'linear', denseWeight: 0.2, rrfK: 60 };
 
 /**
  * Returns the fused ranking score of each candidate. `dense[i]` is the cosine (NaN when the candidate

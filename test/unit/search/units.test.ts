@@ -146,3 +146,15 @@ test('a dependent claim with its parents; claim elements', async () => {
     },
   );
 });
+
+test('paired bootstrap: no difference gives a zero interval, a consistent gain an interval above zero', async () => {
+  const { pairedBootstrap } = await import('../../../src/core/search/metrics');
+  const same = pairedBootstrap([0.5, 1, 0, 0.25], [0.5, 1, 0, 0.25]);
+  assert.deepEqual(same, { mean: 0, low: 0, high: 0 });
+  const better = pairedBootstrap(
+    Array.from({ length: 100 }, (_, i) => (i % 4 === 0 ? 1 : 0.5)),
+    Array.from({ length: 100 }, () => 0.5),
+  );
+  assert.ok(Math.abs(better.mean - 0.125) < 1e-12);
+  assert.ok(better.low > 0 && better.high <= 0.5 && better.low <= better.mean && better.mean <= better.high);
+});

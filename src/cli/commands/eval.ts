@@ -226,11 +226,7 @@ export function baselineMetrics(task: RetrievalTask): Measured {
   );
 }
 
-function denseFloat(
-  task: RetrievalTask,
-  passages: Float32Array[],
-  queries: Float32Array[],
-): Measured {
+function denseFloat(task: RetrievalTask, passages: Float32Array[], queries: Float32Array[]): Measured {
   const rankings = queries.map((q) => {
     const scored = passages.map((p, i) => {
       let sum = 0;

@@ -57,6 +57,8 @@ const nodeEntries = [
   ['src/extension/extension.ts', 'extension'],
   ['src/cli/main.ts', 'cli'],
   ['src/core/embedding/worker.ts', 'worker'],
+  // Reads PDFs off the calling thread; found beside the bundle as out/pdf-worker.js (core/documents/pdf-thread.ts).
+  ['src/core/documents/pdf-worker.ts', 'pdf-worker'],
   ['test/integration/index.ts', 'test/integration/index'],
 ];
 

@@ -10,7 +10,8 @@ export class DocumentError extends Error {
   constructor(
     readonly file: string,
     readonly problem: DocumentProblem,
-    detail: string,
+    /** What is wrong, without the file name ("is not well-formed XML at line 3, …"). */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`${file}: ${detail}`, options);

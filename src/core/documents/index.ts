@@ -4,7 +4,7 @@ import { parseDraftText } from './draft-text';
 import { DocumentError } from './errors';
 import type { DocumentFormat, PatentDocument } from './model';
 import { parsePatentXml } from './patent-xml';
-import { extractPdfText } from './pdf';
+import { extractPdfText } from './pdf-thread';
 
 export { claimAtOffset, claimAtPosition } from './claim-at';
 export { claimReferencesInText } from './dependencies';

@@ -1,13 +1,14 @@
 import type * as PdfjsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { DocumentError } from './errors';
+import { layoutText, type PageContent } from './pdf-layout';
 
 type Pdfjs = typeof PdfjsModule;
 
 /** The parts of pdfjs-dist we use, typed loosely so the ESM-only module can be loaded lazily. */
 interface TextItem {
   str: string;
-  hasEOL: boolean;
   transform: number[];
+  width: number;
   height: number;
 }
 
@@ -60,9 +61,46 @@ class AffineMatrix {
   }
 }
 
+/** Exceptions pdfjs defines; a few escape it as unhandled rejections (below). */
+const PDFJS_EXCEPTIONS = new Set([
+  'FormatError',
+  'ParserEOFException',
+  'XRefEntryException',
+  'XRefParseException',
+  'MissingDataException',
+  'InvalidPDFException',
+  'UnknownErrorException',
+  'PasswordException',
+  'ResponseException',
+  'UnexpectedResponseException',
+  'AbortException',
+]);
+
+/**
+ * On some corrupt files pdfjs leaves a promise of its own rejected with nobody listening (seen: "FormatError:
+ * Illegal character" after a page failed to load), after the error we care about has already reached us.
+ * Left alone, Node would end the process for it. This listener drops those pdfjs exceptions only; any other
+ * unhandled rejection is raised as Node would have, unless someone else (the extension host) listens too.
+ */
+export function isPdfjsException(reason: unknown): boolean {
+  return reason instanceof Error && PDFJS_EXCEPTIONS.has(reason.name);
+}
+
+function containPdfjsRejections(): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isPdfjsException(reason)) return;
+    if (process.listenerCount('unhandledRejection') === 1) {
+      process.nextTick(() => {
+        throw reason;
+      });
+    }
+  });
+}
+
 /** Loads pdfjs once. Its "fake worker" runs in this thread: set here so no worker file is looked up on disk. */
 async function loadPdfjs(): Promise<Pdfjs> {
   pdfjsLoading ??= (async () => {
+    containPdfjsRejections();
     const global = globalThis as { pdfjsWorker?: unknown; DOMMatrix?: unknown };
     global.DOMMatrix ??= AffineMatrix;
     // While its module loads, pdfjs warns on the console about the optional canvas package it cannot
@@ -80,11 +118,15 @@ async function loadPdfjs(): Promise<Pdfjs> {
 }
 
 /**
- * The text of a PDF, page by page, as lines; a blank line wherever the vertical gap between two lines is
- * clearly larger than the line spacing (a new paragraph), and between pages. The draft-text parser then
- * finds claims and `[0012]` paragraphs in it, exactly as in a plain-text draft.
+ * The text of a PDF in reading order (see `pdf-layout.ts`), read with pdfjs in this thread: the draft-text
+ * parser then finds claims and `[0012]` paragraphs in it, exactly as in a plain-text draft. Callers use
+ * `extractPdfText` (pdf-thread.ts), which runs this in a worker thread where it can.
  */
-export async function extractPdfText(bytes: Uint8Array, file: string, signal?: AbortSignal): Promise<string> {
+export async function extractPdfTextHere(
+  bytes: Uint8Array,
+  file: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const pdfjs = await loadPdfjs();
   // pdfjs may take ownership of the buffer it is given: pass a copy, never the caller's bytes.
   const task = pdfjs.getDocument({
@@ -109,15 +151,25 @@ export async function extractPdfText(bytes: Uint8Array, file: string, signal?: A
     signal?.removeEventListener('abort', onAbort);
   }
   try {
-    const pages: string[] = [];
+    const pages: PageContent[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       signal?.throwIfAborted();
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
-      pages.push(pageText(content.items.filter((i): i is TextItem & typeof i => 'str' in i)));
+      const [x0 = 0, , x1 = 612] = page.view;
+      const pieces = content.items
+        .filter((i): i is TextItem & typeof i => 'str' in i)
+        .map((i) => ({
+          str: i.str,
+          x: (i.transform[4] ?? 0) - x0,
+          y: i.transform[5] ?? 0,
+          width: i.width,
+          height: i.height,
+        }));
+      pages.push({ width: x1 - x0, pieces });
       page.cleanup();
     }
-    return pages.join('\n\n');
+    return layoutText(pages);
   } catch (error) {
     signal?.throwIfAborted();
     if (error instanceof DocumentError) throw error;
@@ -125,44 +177,4 @@ export async function extractPdfText(bytes: Uint8Array, file: string, signal?: A
   } finally {
     await pdf.destroy();
   }
-}
-
-function pageText(items: TextItem[]): string {
-  const lines: { text: string; y: number; height: number }[] = [];
-  let text = '';
-  let y: number | undefined;
-  let height = 0;
-  const endLine = () => {
-    if (text.trim().length > 0 && y !== undefined) lines.push({ text: text.trimEnd(), y, height });
-    text = '';
-    y = undefined;
-  };
-  for (const item of items) {
-    const itemY = item.transform[5] ?? 0;
-    // A jump in baseline without an explicit end of line still starts a new line.
-    if (y !== undefined && Math.abs(itemY - y) > Math.max(2, item.height * 0.5) && item.str.trim()) endLine();
-    if (y === undefined && item.str.trim()) y = itemY;
-    text += item.str;
-    height = Math.max(height, item.height);
-    if (item.hasEOL) endLine();
-  }
-  endLine();
-  const spacings = lines
-    .slice(1)
-    .map((line, i) => (lines[i]?.y ?? 0) - line.y)
-    .filter((d) => d > 0);
-  const typical = median(spacings) ?? 0;
-  const out: string[] = [];
-  lines.forEach((line, i) => {
-    const previous = lines[i - 1];
-    if (previous && typical > 0 && previous.y - line.y > typical * 1.4) out.push('');
-    out.push(line.text);
-  });
-  return out.join('\n');
-}
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }

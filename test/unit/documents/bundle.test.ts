@@ -1,7 +1,8 @@
 /**
  * The extension and the CLI run the parsers from an esbuild CommonJS bundle, where pdfjs cannot load its
  * optional native canvas package (no `import.meta.url`, no node_modules next to the bundle). This bundles
- * the documents module the way scripts/build.mjs does and reads the PDF and DOCX fixtures with it in a
+ * the documents module the way scripts/build.mjs does — with the PDF worker beside it (out/pdf-worker.js),
+ * and without it (PDFs then read in the calling thread) — and reads the PDF and DOCX fixtures with it in a
  * child process: the text must come out, and nothing may be printed besides the result.
  */
 import assert from 'node:assert/strict';
@@ -15,13 +16,25 @@ import * as esbuild from 'esbuild';
 const ROOT = join(__dirname, '../../..');
 const FIXTURES = join(ROOT, 'test/fixtures/documents');
 
-it('parses PDF and DOCX from a CommonJS bundle, silently', async () => {
-  const folder = mkdtempSync(join(tmpdir(), 'pp-bundle-'));
-  try {
-    const outfile = join(folder, 'parse.js');
-    await esbuild.build({
-      stdin: {
-        contents: `
+for (const withWorker of [true, false]) {
+  it(`parses PDF and DOCX from a CommonJS bundle, silently (${withWorker ? 'PDF worker' : 'no worker'})`, async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pp-bundle-'));
+    try {
+      const outfile = join(folder, 'parse.js');
+      if (withWorker) {
+        await esbuild.build({
+          entryPoints: [join(ROOT, 'src/core/documents/pdf-worker.ts')],
+          bundle: true,
+          platform: 'node',
+          target: 'node20',
+          format: 'cjs',
+          outfile: join(folder, 'pdf-worker.js'),
+          logLevel: 'silent',
+        });
+      }
+      await esbuild.build({
+        stdin: {
+          contents: `
           import { readFileSync } from 'node:fs';
           import { parseDocument } from './src/core/documents/index';
           (async () => {
@@ -30,31 +43,32 @@ it('parses PDF and DOCX from a CommonJS bundle, silently', async () => {
               process.stdout.write(JSON.stringify({ format: document.format, claims: document.claims.length, paragraphs: document.paragraphs.length }) + '\\n');
             }
           })();`,
-        resolveDir: ROOT,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile,
-      logLevel: 'silent',
-    });
-    const files = ['US20050004437A1.pdf', 'US20050004437A1.docx'].map((f) => join(FIXTURES, f));
-    const run = spawnSync(process.execPath, [outfile, ...files], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.stderr, '', 'no warnings from pdfjs or mammoth');
-    assert.deepEqual(
-      run.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as unknown),
-      [
-        { format: 'pdf', claims: 10, paragraphs: 8 },
-        { format: 'docx', claims: 10, paragraphs: 8 },
-      ],
-    );
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+          resolveDir: ROOT,
+          loader: 'ts',
+        },
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outfile,
+        logLevel: 'silent',
+      });
+      const files = ['US20050004437A1.pdf', 'US20050004437A1.docx'].map((f) => join(FIXTURES, f));
+      const run = spawnSync(process.execPath, [outfile, ...files], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stderr, '', 'no warnings from pdfjs or mammoth');
+      assert.deepEqual(
+        run.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown),
+        [
+          { format: 'pdf', claims: 10, paragraphs: 8 },
+          { format: 'docx', claims: 10, paragraphs: 8 },
+        ],
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+}

@@ -199,3 +199,26 @@ describe('parseDocumentText (an editor’s unsaved text)', () => {
     assert.equal(parseDocumentText('1. A gear.\n', 'untitled:2').format, 'text');
   });
 });
+
+describe('a two-column PDF laid out like a US application publication', () => {
+  it('reads columns in order, drops the running header and gutter line numbers, keeps every word', async () => {
+    const xml = join(__dirname, '../../../../shared/data/uspto/US20050004974A1.xml');
+    const reference = await parseFile(xml);
+    const document = await parseFile(join(FIXTURES, 'US20050004974A1-two-columns.pdf'));
+    assert.equal(document.paragraphs.length, 30);
+    for (const [i, paragraph] of document.paragraphs.entries()) {
+      assert.equal(paragraph.number, reference.paragraphs[i]!.number);
+      assert.equal(paragraph.text, reference.paragraphs[i]!.text, `paragraph ${paragraph.number}`);
+    }
+    assert.equal(document.claims.length, reference.claims.length);
+    for (const [i, claim] of document.claims.entries()) {
+      assert.equal(claim.text, reference.claims[i]!.text, `claim ${claim.number}`);
+      assert.deepEqual(claim.dependsOn, reference.claims[i]!.dependsOn);
+    }
+    assert.doesNotMatch(
+      document.sourceText ?? '',
+      /US 2005\/0004974 A1|Jan\. 6, 2005/,
+      'running header dropped',
+    );
+  });
+});

@@ -67,6 +67,8 @@ interface ChildResult {
   maxEventLoopBlockMs: number;
   /** The same ticker's longest gap over 2 s with nothing running: what the machine's other load alone causes. */
   idleLoopGapMs: number;
+  /** Share of the indexing time the calling thread spent running code (Node's event-loop utilisation). */
+  loopUtilization: number;
   /** CPU time of the whole process (all threads) while indexing: less sensitive to other load than wall time. */
   cpuMs: number;
   claimP50Ms: number;
@@ -162,6 +164,7 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
   async function measure(): Promise<ChildResult> {
     // Two views of the calling thread's longest block: Node's histogram and a 5 ms ticker's longest gap.
     loop.enable();
+    const utilization = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     const started = performance.now();
     let vectors: number[][] = [];
@@ -170,6 +173,7 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
     });
     const indexMs = performance.now() - started;
     const cpuUsed = process.cpuUsage(cpu);
+    const loopUtilization = performance.eventLoopUtilization(utilization).utilization;
     loop.disable();
     const latencies: number[] = [];
     for (const claim of config.claims) {
@@ -184,6 +188,7 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
       textsPerSecond: config.texts.length / (indexMs / 1000),
       maxEventLoopBlockMs: Math.max(loop.max / 1e6, gap),
       idleLoopGapMs,
+      loopUtilization,
       cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
       claimP50Ms: percentile(latencies, 0.5),
       claimP95Ms: percentile(latencies, 0.95),
@@ -422,7 +427,7 @@ async function main(): Promise<void> {
       console.log(
         `${model.name.padEnd(22)} ${mode.padEnd(12)} load ${result.loadMs.toFixed(0).padStart(5)} ms  ` +
           `${result.textsPerSecond.toFixed(1).padStart(6)} texts/s  claim p50 ${result.claimP50Ms.toFixed(0)} / p95 ${result.claimP95Ms.toFixed(0)} ms  ` +
-          `CPU ${(result.cpuMs / 1000).toFixed(1)} s  max loop block ${result.maxEventLoopBlockMs.toFixed(0)} ms (idle ${result.idleLoopGapMs.toFixed(0)})  peak RSS ${result.peakRssMb.toFixed(0)} MB` +
+          `CPU ${(result.cpuMs / 1000).toFixed(1)} s  max loop block ${result.maxEventLoopBlockMs.toFixed(0)} ms (idle ${result.idleLoopGapMs.toFixed(0)}), loop busy ${(result.loopUtilization * 100).toFixed(1)}%  peak RSS ${result.peakRssMb.toFixed(0)} MB` +
           (result.paddingOverhead !== undefined
             ? `  padding +${(result.paddingOverhead * 100).toFixed(1)}%`
             : '') +

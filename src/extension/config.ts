@@ -25,6 +25,7 @@ export interface PatentPassagesConfig {
   hoverEnabled: boolean;
   codeLensEnabled: boolean;
   followCursor: boolean;
+  elementMatching: boolean;
   logLevel: LogLevelName;
 }
 
@@ -41,6 +42,7 @@ export const DEFAULTS: PatentPassagesConfig = {
   hoverEnabled: true,
   codeLensEnabled: false,
   followCursor: true,
+  elementMatching: false,
   logLevel: 'info',
 };
 
@@ -104,6 +106,7 @@ export function readConfig(source: ConfigurationSource, trusted: boolean): Paten
     hoverEnabled: bool(source.get('hover.enabled'), DEFAULTS.hoverEnabled),
     codeLensEnabled: bool(source.get('codeLens.enabled'), DEFAULTS.codeLensEnabled),
     followCursor: bool(source.get('sidebar.followCursor'), DEFAULTS.followCursor),
+    elementMatching: bool(source.get('elementMatching'), DEFAULTS.elementMatching),
     logLevel: oneOf(source.get('logLevel'), ['error', 'warn', 'info', 'debug'] as const, DEFAULTS.logLevel),
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger';
 import type { HostMessage, ResultsView, StatusView, WebviewMessage } from '../shared/protocol';
 import { parsePersistedState } from '../shared/protocol';
 import type { ResolvedQuery } from './claims';
-import { currentConfig } from './config';
+import { currentConfig, updateSetting } from './config';
 import { isAbortError } from './cancellation';
 import { describeError } from './notifier';
 import type { PassageActions } from './passageActions';
@@ -58,11 +58,10 @@ export class ResultsPanel implements vscode.Disposable {
     this.subscriptions.push(
       service.onDidInvalidate(refresh),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (
-          ['mode', 'topK', 'minScore', 'scope'].some((k) => e.affectsConfiguration(`patentPassages.${k}`))
-        ) {
-          refresh();
-        }
+        if (!e.affectsConfiguration('patentPassages')) return;
+        this.channel?.post({ type: 'settings', settings: settingsOf(currentConfig()) });
+        const keys = ['mode', 'topK', 'minScore', 'scope', 'elementMatching'];
+        if (keys.some((k) => e.affectsConfiguration(`patentPassages.${k}`))) refresh();
       }),
     );
   }
@@ -96,7 +95,7 @@ export class ResultsPanel implements vscode.Disposable {
     try {
       const outcome = await vscode.window.withProgress(
         { location: { viewId: 'patentPassages.sidebar' }, title: 'Searching similar passages' },
-        () => this.service.search(query, controller.signal),
+        () => this.service.search(query, controller.signal, currentConfig().elementMatching),
       );
       if (controller.signal.aborted) return;
       this.results = toResultsView(searchId, outcome);
@@ -221,6 +220,9 @@ export class ResultsPanel implements vscode.Disposable {
         break;
       case 'showLog':
         await vscode.commands.executeCommand('patentPassages.showLog');
+        break;
+      case 'setElementMatching':
+        await updateSetting('elementMatching', message.enabled);
         break;
       case 'rendered': {
         const started = this.started.get(message.searchId);

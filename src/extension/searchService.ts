@@ -31,7 +31,13 @@ export interface SearchOutcome {
 }
 
 export function settingsOf(config: PatentPassagesConfig): SettingsView {
-  return { mode: config.mode, topK: config.topK, scope: config.scope, minScore: config.minScore };
+  return {
+    mode: config.mode,
+    topK: config.topK,
+    scope: config.scope,
+    minScore: config.minScore,
+    elementMatching: config.elementMatching,
+  };
 }
 
 /** A hit's URI as a vscode.Uri (the index may hand out URIs or plain paths). */
@@ -68,11 +74,16 @@ export class SearchService implements vscode.Disposable {
     });
   }
 
-  private keyOf(query: ResolvedQuery, settings: SettingsView): string {
-    return `${settings.mode}|${settings.topK}|${settings.minScore}|${settings.scope}|${query.key}`;
+  private keyOf(query: ResolvedQuery, settings: SettingsView, elements = false): string {
+    return `${settings.mode}|${settings.topK}|${settings.minScore}|${settings.scope}|${elements}|${query.key}`;
   }
 
-  private toSearchQuery(query: ResolvedQuery, settings: SettingsView, signal?: AbortSignal): SearchQuery {
+  private toSearchQuery(
+    query: ResolvedQuery,
+    settings: SettingsView,
+    signal: AbortSignal | undefined,
+    elements: boolean,
+  ): SearchQuery {
     const q: SearchQuery = {
       text: query.text,
       mode: settings.mode,
@@ -80,6 +91,7 @@ export class SearchService implements vscode.Disposable {
       minScore: settings.minScore,
     };
     if (signal) q.signal = signal;
+    if (elements) q.elements = true;
     if (settings.scope === 'priorArt') q.role = 'prior-art';
     else if (settings.scope === 'specification') q.role = 'specification';
     else if (settings.scope === 'folder') {
@@ -89,12 +101,15 @@ export class SearchService implements vscode.Disposable {
     return q;
   }
 
-  /** Searches now (cancellable) and remembers the answer. */
-  async search(query: ResolvedQuery, signal?: AbortSignal): Promise<SearchOutcome> {
+  /**
+   * Searches now (cancellable) and remembers the answer. `elements`: also score each claim element against
+   * each passage (the panel, when `patentPassages.elementMatching` is on; one embedding per element).
+   */
+  async search(query: ResolvedQuery, signal?: AbortSignal, elements = false): Promise<SearchOutcome> {
     const settings = settingsOf(this.config());
-    const key = this.keyOf(query, settings);
+    const key = this.keyOf(query, settings, elements);
     const started = performance.now();
-    const response = await this.index.search(this.toSearchQuery(query, settings, signal));
+    const response = await this.index.search(this.toSearchQuery(query, settings, signal, elements));
     const outcome: SearchOutcome = {
       query,
       settings,

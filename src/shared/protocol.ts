@@ -90,6 +90,8 @@ export interface SettingsView {
   topK: number;
   scope: ScopeName;
   minScore: number;
+  /** The panel also scores each claim element against each passage. */
+  elementMatching: boolean;
 }
 
 export type ViewKind = 'panel' | 'sidebar';
@@ -123,6 +125,7 @@ export type WebviewMessage =
   | { type: 'setMode'; mode: SearchModeName }
   | { type: 'setTopK'; topK: number }
   | { type: 'setScope'; scope: ScopeName }
+  | { type: 'setElementMatching'; enabled: boolean }
   | { type: 'openPanel' }
   | { type: 'showLog' }
   | { type: 'rendered'; searchId: number; count: number };
@@ -163,6 +166,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return SCOPES.includes(m.scope as ScopeName)
         ? { type: 'setScope', scope: m.scope as ScopeName }
         : undefined;
+    case 'setElementMatching':
+      return typeof m.enabled === 'boolean' ? { type: 'setElementMatching', enabled: m.enabled } : undefined;
     case 'rendered':
       return typeof m.searchId === 'number' && typeof m.count === 'number'
         ? { type: 'rendered', searchId: m.searchId, count: m.count }

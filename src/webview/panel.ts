@@ -15,6 +15,10 @@ const notice = h('div', { className: 'notice', role: 'status', hidden: true });
 const list = h('ol', { className: 'results', 'aria-label': 'Similar passages' });
 enableListKeyboard(list);
 
+const elementToggle = h('input', { type: 'checkbox', id: 'element-matching' });
+elementToggle.addEventListener('change', () =>
+  bridge.post({ type: 'setElementMatching', enabled: elementToggle.checked }),
+);
 const toolbar = h(
   'div',
   { className: 'toolbar' },
@@ -22,6 +26,16 @@ const toolbar = h(
   h(
     'span',
     { className: 'toolbar-actions' },
+    h(
+      'label',
+      {
+        className: 'toggle',
+        for: 'element-matching',
+        title: 'Also score each element of the claim against each passage (one embedding per element)',
+      },
+      elementToggle,
+      'Claim elements',
+    ),
     textButton('copy', 'Copy citations', () => bridge.post({ type: 'copyAllCitations' }), {
       title: 'Copy all citations in examiner style',
     }),
@@ -62,6 +76,7 @@ function handle(message: HostMessage): void {
   switch (message.type) {
     case 'init':
       state = { view: 'panel', settings: message.settings, results: message.results ?? state.results };
+      elementToggle.checked = message.settings.elementMatching;
       if (state.results) render(state.results);
       break;
     case 'searching':
@@ -88,6 +103,7 @@ function handle(message: HostMessage): void {
       return;
     case 'settings':
       state = { ...state, settings: message.settings };
+      elementToggle.checked = message.settings.elementMatching;
       break;
     case 'status':
     case 'idle':
@@ -97,6 +113,7 @@ function handle(message: HostMessage): void {
 }
 
 toolbar.hidden = true;
+elementToggle.checked = state.settings?.elementMatching ?? false;
 if (state.results) render(state.results);
 bridge.onMessage(handle);
 bridge.post({ type: 'ready' });

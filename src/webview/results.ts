@@ -73,9 +73,17 @@ function resultRow(item: ResultItem, options: ListOptions): HTMLLIElement {
       h(
         'ul',
         { className: 'elements', 'aria-label': 'Claim elements matched' },
-        ...item.elementMatches.map((m) =>
-          h('li', {}, h('span', { className: 'element-score' }, m.score.toFixed(2)), ` ${m.element}`),
-        ),
+        ...item.elementMatches.map((m) => {
+          const fill = h('span', { className: 'score-fill' });
+          fill.style.width = `${Math.max(0, Math.min(1, m.score)) * 100}%`;
+          return h(
+            'li',
+            { title: m.element },
+            h('span', { className: 'score-bar small', 'aria-hidden': 'true' }, fill),
+            h('span', { className: 'element-score' }, m.score.toFixed(2)),
+            h('span', { className: 'element-text' }, m.element),
+          );
+        }),
       ),
     );
   }

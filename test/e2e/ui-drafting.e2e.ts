@@ -284,6 +284,25 @@ describe('Drafting UI', function () {
     await workbench.runCommand('View: Revert and Close Editor');
   });
 
+  it('shows per-element scores when "Claim elements" is ticked', async () => {
+    const toggle = panel.locator('#element-matching');
+    assert.equal(await toggle.isChecked(), false);
+    await toggle.check();
+    const elements = panel.locator('ol.results .result').first().locator('.elements li');
+    await elements.first().waitFor({ timeout: 30_000 });
+    // Claim 1 has five elements after "comprising" (substrate, front end, buffer, radio, processor).
+    const count = await elements.count();
+    assert.ok(count >= 3, `only ${count} element rows`);
+    const scores = await elements.locator('.element-score').allInnerTexts();
+    for (const s of scores) assert.match(s, /^-?[01]\.\d\d$/);
+    await workbench.screenshot('ui-panel-elements');
+    await toggle.uncheck();
+    await panel
+      .locator('ol.results .result .elements')
+      .first()
+      .waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('follows the colour theme (light and high contrast)', async () => {
     for (const [theme, bodyClass, shot] of [
       ['Light Modern', 'vscode-light', 'ui-theme-light'],

@@ -159,6 +159,11 @@ describe('webview messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'setTopK', topK: 20 }), { type: 'setTopK', topK: 20 });
     assert.equal(parseWebviewMessage({ type: 'setTopK', topK: 1e9 }), undefined);
     assert.equal(parseWebviewMessage({ type: 'setMode', mode: 'magic' }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'setElementMatching', enabled: true }), {
+      type: 'setElementMatching',
+      enabled: true,
+    });
+    assert.equal(parseWebviewMessage({ type: 'setElementMatching', enabled: 'yes' }), undefined);
     assert.equal(parseWebviewMessage({ type: 'open' }), undefined);
     assert.equal(parseWebviewMessage('ready'), undefined);
     assert.equal(parsePersistedState({ view: 'panel', results: { items: 'no' } }), undefined);

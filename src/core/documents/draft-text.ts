@@ -26,11 +26,13 @@ interface Line {
 const CLAIMS_HEADING =
   /^(?:what\s+is\s+claimed\s+is|what\s+is\s+claimed|what\s+we\s+claim\s+is|we\s+claim|i\s+claim|the\s+invention\s+claimed\s+is|claimed\s+is|(?:the\s+|patent\s+|amended\s+)?claims?|listing\s+of\s+(?:the\s+)?claims|claim\s+set|patentansprüche|ansprüche|revendications)\s*:?$/i;
 const ABSTRACT_HEADING = /^abstract(?:\s+of\s+the\s+disclosure)?\s*:?$/i;
-const CLAIM_START = /^(?:[-*+]\s+)?(?:\*\*|__)?(?:claim\s+)?(\d{1,3})\s*(?:\.|\)|:)(?:\*\*|__)?(?:\s+|$)/i;
+/** "1. A", "1) A", "Claim 1. A", "**1.** A", and Markdown's escaped "1\. A" (written so it is no list). */
+const CLAIM_START = /^(?:[-*+]\s+)?(?:\*\*|__)?(?:claim\s+)?(\d{1,3})\s*(?:\\?\.|\)|:)(?:\*\*|__)?(?:\s+|$)/i;
 /** US claim listings mark each claim's status: "2. (Currently amended) A method ...". */
 const CLAIM_STATUS =
   /^\((?:original|currently\s+amended|previously\s+presented|cancell?ed|withdrawn(?:\s*-\s*currently\s+amended)?|new|not\s+entered|amended)\)\s*/i;
-const PARAGRAPH_NUMBER = /^\s*[[【](\d{3,5})[\]】]\s*/;
+/** "[0012]", "【0012】" (Japanese drafts), and Markdown's escaped "\[0012\]". */
+const PARAGRAPH_NUMBER = /^\s*\\?[[【](\d{3,5})\\?[\]】]\s*/;
 const MARKDOWN_HEADING = /^\s{0,3}#{1,6}(?:\s|$)/;
 const FENCE = /^\s{0,3}(?:```|~~~)/;
 

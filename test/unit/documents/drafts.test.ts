@@ -222,3 +222,25 @@ describe('a two-column PDF laid out like a US application publication', () => {
     );
   });
 });
+
+describe('Markdown drafts written by converters', () => {
+  it('reads escaped claim and paragraph numbers ("1\\.", "\\[0012\\]")', async () => {
+    const document = await parseDocument(
+      new TextEncoder().encode(
+        '# Gear\n\n\\[0012\\] A gear 10 turns.\n\n## Claims\n\n1\\. A gear comprising teeth.\n\n2\\. The gear of claim 1.\n',
+      ),
+      'pandoc.md',
+    );
+    assert.deepEqual(
+      document.paragraphs.map((p) => [p.id, p.text, p.matchText]),
+      [['p0012', 'A gear 10 turns.', 'A gear turns.']],
+    );
+    assert.deepEqual(
+      document.claims.map((c) => [c.number, c.text, c.dependsOn]),
+      [
+        [1, 'A gear comprising teeth.', []],
+        [2, 'The gear of claim 1.', [1]],
+      ],
+    );
+  });
+});

@@ -95,7 +95,7 @@ export function parseDocumentText(
   signal?: AbortSignal,
 ): PatentDocument {
   const xml = format === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 512));
-  if (xml) return parsePatentXml(text, uri, 'utf-16', signal);
+  if (xml) return parsePatentXml(text, uri, undefined, signal);
   return parseDraftText(text, { uri, format: format === 'markdown' ? 'markdown' : 'text' });
 }
 

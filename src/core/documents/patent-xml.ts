@@ -110,7 +110,7 @@ function epTitle(root: XmlElement): string | undefined {
 export function parsePatentXml(
   source: string,
   uri: string,
-  encoding: string,
+  encoding: string | undefined,
   signal?: AbortSignal,
 ): PatentDocument {
   const root = parseXml(source, uri, signal);

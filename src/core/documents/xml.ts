@@ -91,8 +91,16 @@ export function findAll(element: XmlElement, name: string | ((e: XmlElement) => 
   return found;
 }
 
+/** The first element named `name` below `element` (document order); stops there. */
 export function findFirst(element: XmlElement, name: string): XmlElement | undefined {
-  return findAll(element, name)[0];
+  const stack: XmlNode[] = [...element.children].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === undefined || typeof node === 'string') continue;
+    if (node.name === name) return node;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as XmlNode);
+  }
+  return undefined;
 }
 
 /** Elements that start a new block of text: their text is kept apart from the words around them. */

@@ -8,7 +8,14 @@ import { searchCommand } from './commands/search';
 import { parseCommand } from './commands/parse';
 
 /** Subcommands, in the order `--help` lists them. */
-const commands: CliCommand[] = [parseCommand, embedCommand, indexCommand, searchCommand, evalCommand, benchCommand];
+const commands: CliCommand[] = [
+  parseCommand,
+  embedCommand,
+  indexCommand,
+  searchCommand,
+  evalCommand,
+  benchCommand,
+];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

@@ -46,6 +46,7 @@ interface SizeFigures {
   memoryMB: { heapAndBuffers: number; vectors: number; lexical: number };
   hybridUncachedMs: { p50: number; p95: number };
   hybridCachedMs: { p50: number; p95: number };
+  hybridCachedStagesP50Ms: Record<string, number>;
   lexicalMs: { p50: number; p95: number };
   searchMaxStallMs: number;
   /** The same measurement on an idle event loop: stalls up to this size are the machine, not us. */
@@ -197,9 +198,11 @@ async function benchIndexing(
   await index.dispose();
 
   log('the bare embedder on the same texts');
+  const bareStall = stallMonitor();
   started = performance.now();
   await embedder.embed(texts, { kind: 'passage', priority: 'background' });
   const rawSeconds = (performance.now() - started) / 1000;
+  const bareMaxStallMs = bareStall.stop();
   return {
     paragraphs: paragraphsIndexed,
     embedded: result.paragraphsEmbedded,
@@ -207,6 +210,8 @@ async function benchIndexing(
     paragraphsPerSecond: round(paragraphsIndexed / indexSeconds),
     bareEmbedderParagraphsPerSecond: round(texts.length / rawSeconds),
     maxEventLoopStallMs: round(maxStallMs),
+    /** The same while only the bare embedder runs: inference threads competing for the cores. */
+    bareEmbedderMaxEventLoopStallMs: round(bareMaxStallMs),
   };
 }
 
@@ -219,52 +224,14 @@ async function benchSize(
   queryCount: number,
 ): Promise<SizeFigures> {
   const dims = embedder.dims;
-  const vectors = new VectorTable(dims, size);
-  const documents: StoredDocument[] = [];
-  const float32 = new Float32Array(size * dims);
-  let random = size;
-  const noise = (): number => ((random = (random * 16807) % 2147483647) / 2147483647 - 0.5) * 0.02;
-  const texts: string[] = [];
-  for (let d = 0; d * 50 < size; d++) {
-    const paragraphs: StoredParagraph[] = [];
-    for (let p = 0; p < 50 && d * 50 + p < size; p++) {
-      const i = d * 50 + p;
-      const b = i % base.paragraphs.length;
-      const text = variant(base.paragraphs[b] as string, Math.floor(i / base.paragraphs.length));
-      texts.push(text);
-      const hash = i.toString(16).padStart(32, '0');
-      const vector = Float32Array.from(baseVectors[b] as Float32Array, (x) => x + noise());
-      const norm = Math.hypot(...vector);
-      for (let k = 0; k < dims; k++) vector[k] = (vector[k] as number) / norm;
-      float32.set(vector, i * dims);
-      vectors.set(hash, [vector]);
-      const range = {
-        start: { line: 2 * p, character: 0 },
-        end: { line: 2 * p, character: text.length },
-        startOffset: 0,
-        endOffset: text.length,
-      };
-      paragraphs.push({ id: `p${p + 1}`, number: String(p + 1).padStart(4, '0'), text, range, hash });
-    }
-    documents.push({
-      uri: join(work, `size-${size}`, `doc-${d}.txt`),
-      size: 1,
-      mtimeMs: 1,
-      format: 'text',
-      label: `doc-${d}.txt`,
-      paragraphs,
-    });
-  }
-  const storePath = join(work, `size-${size}.ppidx`);
-  let started = performance.now();
-  await saveStore(storePath, {
-    identity: { modelId: embedder.modelId, dims, recipe: 'whole' },
-    documents,
-    vectors,
-  });
-  const saveMs = performance.now() - started;
-  const storeBytes = (await stat(storePath)).size;
-  documents.length = 0;
+  // Built and saved in a helper so its large arrays are garbage before the load is measured.
+  const { texts, storePath, storeBytes, saveMs } = await writeSyntheticStore(
+    size,
+    base,
+    baseVectors,
+    embedder,
+    work,
+  );
 
   // The machine's own noise: the longest stall of an idle event loop for one second, same run.
   let stall = stallMonitor();
@@ -285,7 +252,7 @@ async function benchSize(
     storePath,
   });
   stall = stallMonitor();
-  started = performance.now();
+  const started = performance.now();
   await index.load();
   const loadMs = performance.now() - started;
   const loadMaxStallMs = stall.stop();
@@ -300,17 +267,24 @@ async function benchSize(
   for (const claim of claims)
     uncached.push(await timed(() => index.search({ text: claim, mode: 'hybrid', topK: 10 })));
   const cached: number[] = [];
-  for (const claim of claims)
-    cached.push(await timed(() => index.search({ text: claim, mode: 'hybrid', topK: 10 })));
+  const stages: Record<string, number[]> = {};
+  for (const claim of claims) {
+    const t = performance.now();
+    const response = await index.search({ text: claim, mode: 'hybrid', topK: 10 });
+    cached.push(performance.now() - t);
+    for (const [stage, ms] of Object.entries(response.timings)) (stages[stage] ??= []).push(ms);
+  }
   const lexical: number[] = [];
   for (const claim of claims)
     lexical.push(await timed(() => index.search({ text: claim, mode: 'lexical', topK: 10 })));
   const searchMaxStallMs = stall.stop();
 
-  // Baselines in the same run: a float32 scan vs our int8 scan; MiniSearch vs our BM25 (≤ 10k: MiniSearch's
-  // memory at 100k is the reason we keep our own, measured at 10k).
+  // Baselines in the same run: a float32 scan vs our int8 scan; MiniSearch vs our BM25 (MiniSearch up to
+  // 10k only: indexing 100k with it takes minutes here).
   const [queryVector] = await embedder.embed([claims[0] as string], { kind: 'query', priority: 'query' });
   const q = queryVector as Float32Array;
+  const float32 = new Float32Array(size * dims);
+  for (let i = 0; i < size; i++) float32.set(syntheticVector(baseVectors, i), i * dims);
   const float32ScanMs = median(
     Array.from({ length: 5 }, () => {
       const t = performance.now();
@@ -347,6 +321,7 @@ async function benchSize(
     },
     hybridUncachedMs: percentiles(uncached),
     hybridCachedMs: percentiles(cached),
+    hybridCachedStagesP50Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
     lexicalMs: percentiles(lexical),
     searchMaxStallMs: round(searchMaxStallMs),
     idleMaxStallMs: round(idleMaxStallMs),
@@ -361,6 +336,69 @@ async function benchSize(
   return figures;
 }
 let sizeOffset = 0;
+
+/** The deterministic noise added to base vector `b` for synthetic paragraph `i`, dimension `k`: ±0.01. */
+function noise(i: number, k: number): number {
+  const x = Math.sin(i * 12.9898 + k * 78.233) * 43758.5453;
+  return (x - Math.floor(x) - 0.5) * 0.02;
+}
+
+/** Synthetic paragraph `i`'s vector: the base paragraph's real vector, perturbed, renormalised. */
+function syntheticVector(baseVectors: Float32Array[], i: number): Float32Array {
+  const base = baseVectors[i % baseVectors.length] as Float32Array;
+  const vector = Float32Array.from(base, (x, k) => x + noise(i, k));
+  const norm = Math.hypot(...vector);
+  for (let k = 0; k < vector.length; k++) vector[k] = (vector[k] as number) / norm;
+  return vector;
+}
+
+async function writeSyntheticStore(
+  size: number,
+  base: { paragraphs: string[]; claims: string[] },
+  baseVectors: Float32Array[],
+  embedder: OnnxEmbedder,
+  work: string,
+): Promise<{ texts: string[]; storePath: string; storeBytes: number; saveMs: number }> {
+  const dims = embedder.dims;
+  const vectors = new VectorTable(dims, size);
+  const documents: StoredDocument[] = [];
+  const texts: string[] = [];
+  for (let d = 0; d * 50 < size; d++) {
+    const paragraphs: StoredParagraph[] = [];
+    for (let p = 0; p < 50 && d * 50 + p < size; p++) {
+      const i = d * 50 + p;
+      const b = i % base.paragraphs.length;
+      const text = variant(base.paragraphs[b] as string, Math.floor(i / base.paragraphs.length));
+      texts.push(text);
+      const hash = i.toString(16).padStart(32, '0');
+      vectors.set(hash, [syntheticVector(baseVectors, i)]);
+      const range = {
+        start: { line: 2 * p, character: 0 },
+        end: { line: 2 * p, character: text.length },
+        startOffset: 0,
+        endOffset: text.length,
+      };
+      paragraphs.push({ id: `p${p + 1}`, number: String(p + 1).padStart(4, '0'), text, range, hash });
+    }
+    documents.push({
+      uri: join(work, `size-${size}`, `doc-${d}.txt`),
+      size: 1,
+      mtimeMs: 1,
+      format: 'text',
+      label: `doc-${d}.txt`,
+      paragraphs,
+    });
+  }
+  const storePath = join(work, `size-${size}.ppidx`);
+  const started = performance.now();
+  await saveStore(storePath, {
+    identity: { modelId: embedder.modelId, dims, recipe: 'whole' },
+    documents,
+    vectors,
+  });
+  const saveMs = performance.now() - started;
+  return { texts, storePath, storeBytes: (await stat(storePath)).size, saveMs };
+}
 
 function benchOurBm25(texts: string[], claims: string[]): Bm25Figures {
   const analyzer = new Analyzer();

@@ -106,7 +106,18 @@ export class Analyzer {
 
   /** The analysed terms of a text, in order, repeats kept (BM25 counts them). */
   terms(text: string): string[] {
-    return this.tokens(text).map((t) => t.term);
+    // The same as tokens().map(t => t.term) without an object per word: indexing 100k paragraphs
+    // analyses millions of words, and the garbage showed up as GC pauses.
+    const result: string[] = [];
+    const pattern = this.options.splitDigits ? LETTERS_DIGITS : WORD;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      const word = match[0].toLowerCase();
+      if (PURE_NUMBER.test(word) || this.stopWords.has(word)) continue;
+      const term = this.options.stem ? foldSuffix(word) : word;
+      if (!this.stopWords.has(term)) result.push(term);
+    }
+    return result;
   }
 
   tokens(text: string): Token[] {

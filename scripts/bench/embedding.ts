@@ -54,6 +54,8 @@ interface ChildConfig {
   pooling: 'cls' | 'mean';
   texts: string[];
   claims: string[];
+  /** Other claims, sent as queries while indexing runs (ours only): how long the claim under the cursor waits. */
+  probeClaims: string[];
   workerPath: string;
   threads?: number;
   truncate: boolean;
@@ -73,6 +75,8 @@ interface ChildResult {
   cpuMs: number;
   claimP50Ms: number;
   claimP95Ms: number;
+  claimWhileIndexingP50Ms?: number;
+  claimWhileIndexingMaxMs?: number;
   peakRssMb: number;
   rssAfterMb: number;
   paddingOverhead?: number;
@@ -168,8 +172,21 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
     const cpu = process.cpuUsage();
     const started = performance.now();
     let vectors: number[][] = [];
+    const during: number[] = [];
     const gap = await longestGap(async () => {
+      let indexing = true;
+      const probes = (async () => {
+        for (const claim of config.mode.startsWith('ours') ? config.probeClaims : []) {
+          await new Promise((r) => setTimeout(r, 300));
+          if (!indexing) break;
+          const t = performance.now();
+          await embedOne(claim);
+          during.push(performance.now() - t);
+        }
+      })();
       vectors = await embedAll(config.texts);
+      indexing = false;
+      await probes;
     });
     const indexMs = performance.now() - started;
     const cpuUsed = process.cpuUsage(cpu);
@@ -191,6 +208,8 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
       loopUtilization,
       cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
       claimP50Ms: percentile(latencies, 0.5),
+      claimWhileIndexingP50Ms: during.length ? percentile(during, 0.5) : undefined,
+      claimWhileIndexingMaxMs: during.length ? Math.max(...during) : undefined,
       claimP95Ms: percentile(latencies, 0.95),
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       rssAfterMb: mb(process.memoryUsage().rss),
@@ -404,6 +423,7 @@ async function main(): Promise<void> {
         pooling: model.pooling,
         texts: model.texts,
         claims: claimSample,
+        probeClaims: claims.filter((c) => !claimSample.includes(c)).slice(0, 200),
         workerPath,
         threads,
         truncate: model.tjs,
@@ -431,7 +451,10 @@ async function main(): Promise<void> {
           (result.paddingOverhead !== undefined
             ? `  padding +${(result.paddingOverhead * 100).toFixed(1)}%`
             : '') +
-          (result.threads !== undefined ? `  threads ${result.threads}` : ''),
+          (result.threads !== undefined ? `  threads ${result.threads}` : '') +
+          (result.claimWhileIndexingP50Ms !== undefined
+            ? `  claim while indexing p50 ${result.claimWhileIndexingP50Ms.toFixed(0)} / max ${result.claimWhileIndexingMaxMs?.toFixed(0)} ms`
+            : ''),
       );
     }
     const ours = results[model.name]?.find((r) => r.mode === 'ours');

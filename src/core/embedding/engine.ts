@@ -41,7 +41,11 @@ export interface EmbedderOptions {
    * cutting (element-wise max: 0.227 / 0.103). For 512-token models windows only cost the rare long text.
    */
   longText?: LongTextMode;
-  /** Largest rows × padded tokens of one onnxruntime run; bounds memory and how long a query can wait. */
+  /**
+   * Largest rows × padded tokens of one onnxruntime run (default 1024): bounds memory and how long a
+   * query waits behind background work (about a second for bge-base on two cores). On CPU one sequence
+   * of ~100 tokens already keeps the cores busy, so bigger batches gain little.
+   */
   maxBatchTokens?: number;
   maxBatchRows?: number;
   /** How many vectors the LRU cache keeps (query-priority texts only). Default 512; 0 disables it. */
@@ -151,7 +155,7 @@ export class OnnxEmbedder implements Embedder {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
     this.batching = {
       longText: options.longText ?? DEFAULT_LONG_TEXT,
-      maxBatchTokens: options.maxBatchTokens ?? 4096,
+      maxBatchTokens: options.maxBatchTokens ?? 1024,
       maxBatchRows: options.maxBatchRows ?? 32,
     };
     const cacheSize = options.cacheSize ?? 512;
@@ -253,23 +257,33 @@ export class OnnxEmbedder implements Embedder {
     const order = job.texts
       .map((_, i) => i)
       .sort((a, b) => (job.texts[b] as string).length - (job.texts[a] as string).length);
+    const { maxTokens } = this.model;
+    const windows = this.batching.longText !== 'truncate';
+    const budget = this.batching.maxBatchTokens;
     const items: WorkItem[] = [];
     let current: number[] = [];
-    let longest = 0;
+    let longest = 0; // the longest row of the item, padded length of its batch
+    let total = 0; // all tokens of the item, windows included
     for (const i of order) {
       // About 4 characters a token in English patent prose; the worker re-batches on real token counts.
-      const estimate = Math.min(this.model.maxTokens, Math.ceil((job.texts[i] as string).length / 4) + 2);
-      longest = Math.max(longest, estimate);
+      const tokens = Math.ceil((job.texts[i] as string).length / 4) + 2;
+      const row = Math.min(maxTokens, tokens);
+      // Windows overlap by a quarter, so a long text costs about 4/3 of its tokens.
+      const cost = !windows ? row : tokens > maxTokens ? Math.ceil((tokens * 4) / 3) : tokens;
       if (
         current.length > 0 &&
         (current.length >= this.batching.maxBatchRows ||
-          (current.length + 1) * longest > this.batching.maxBatchTokens)
+          (current.length + 1) * Math.max(longest, row) > budget ||
+          total + cost > budget)
       ) {
         items.push({ job, uniques: current });
         current = [];
-        longest = estimate;
+        longest = 0;
+        total = 0;
       }
       current.push(i);
+      longest = Math.max(longest, row);
+      total += cost;
     }
     if (current.length) items.push({ job, uniques: current });
     return items;

@@ -13,6 +13,9 @@ import type { DependentClaimContext } from './config';
 
 /** Languages whose documents can hold claims as editable text. */
 export const CLAIM_LANGUAGES = ['markdown', 'plaintext', 'xml'];
+/** Larger editor texts are not parsed for claims (a selection still works). */
+const MAX_PARSE_CHARS = 8_000_000;
+
 export const CLAIM_SELECTOR: vscode.DocumentSelector = CLAIM_LANGUAGES.flatMap((language) => [
   { language, scheme: 'file' },
   { language, scheme: 'untitled' },
@@ -50,13 +53,16 @@ export class DocumentModels implements vscode.Disposable {
 
   /** The parsed document for the editor's current text; undefined when it has no claims to offer. */
   get(document: vscode.TextDocument): PatentDocument | undefined {
+    // Only texts that can hold claims, and not huge ones: the parse runs on the extension host's thread.
+    if (!CLAIM_LANGUAGES.includes(document.languageId)) return undefined;
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.model;
     let model: PatentDocument | undefined;
     const started = performance.now();
+    const text = document.getText();
     try {
-      model = parseEditorText(document.getText(), key, document.languageId);
+      if (text.length <= MAX_PARSE_CHARS) model = parseEditorText(text, key, document.languageId);
     } catch (error) {
       this.logger.debug(`Could not read ${document.uri.fsPath} as a patent document: ${String(error)}`);
     }

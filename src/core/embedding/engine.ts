@@ -32,6 +32,11 @@ export interface EmbedderOptions {
    * the cores the editor needs and, when the machine is busy, slow inference down (see docs/notes/issue-4.md).
    */
   intraOpSpinning?: boolean;
+  /**
+   * Run inference at a lower OS priority (Linux: nice 10 for the worker's threads only; default true), so
+   * the extension host's thread gets a core at once even while indexing saturates the others.
+   */
+  lowPriority?: boolean;
   /** Terminate the worker (and free the model's memory) after this long without work; 0 = never. Default 5 min. */
   idleTimeoutMs?: number;
   /**
@@ -410,6 +415,7 @@ export class OnnxEmbedder implements Embedder {
       threads: this.threads,
       dims: this.options.dims,
       spinning: this.options.intraOpSpinning,
+      lowPriority: this.options.lowPriority ?? true,
     }).catch(async (error: unknown) => {
       await this.closeWorker(worker);
       throw error;

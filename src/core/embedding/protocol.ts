@@ -4,7 +4,16 @@ import type { ModelSpec } from './model-folder';
 import type { BatchingOptions, EmbedStats, LoadedModelInfo } from './sentence-model';
 
 export type WorkerRequest =
-  | { type: 'load'; id: number; spec: ModelSpec; threads: number; dims?: number; spinning?: boolean }
+  | {
+      type: 'load';
+      id: number;
+      spec: ModelSpec;
+      threads: number;
+      dims?: number;
+      spinning?: boolean;
+      /** Lower this thread's OS priority first, so onnxruntime's pool threads inherit it. */
+      lowPriority?: boolean;
+    }
   | { type: 'embed'; id: number; texts: string[]; batching: BatchingOptions }
   /** Finish the current request, release the session, exit with `code`. */
   | { type: 'close'; id: number; code: number };

@@ -2,6 +2,8 @@
  * Worker entry point (bundled to out/worker.js): owns one SentenceModel and answers the engine's requests.
  * Everything heavy — tokenizing, onnxruntime, pooling — happens on this thread, never the caller's.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { serializeError } from './errors';
 import type { WorkerRequest, WorkerResponse } from './protocol';
@@ -19,6 +21,7 @@ function reply(message: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 async function handle(request: WorkerRequest): Promise<void> {
   try {
     if (request.type === 'load') {
+      if (request.lowPriority) lowerThreadPriority();
       await model?.release();
       model = undefined;
       model = await SentenceModel.load(request.spec, {
@@ -45,6 +48,21 @@ async function handle(request: WorkerRequest): Promise<void> {
     ]);
   } catch (error) {
     reply({ type: 'error', id: request.id, error: serializeError(error) });
+  }
+}
+
+/**
+ * Linux: nice 10 for this thread only (setpriority on a thread id), before onnxruntime creates its pool
+ * threads, which inherit it. The editor's threads then always win the cores; inference takes what is left.
+ * Elsewhere Node can only re-prioritise the whole process (the editor too), so nothing is done.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // Not permitted or no /proc: run at normal priority.
   }
 }
 

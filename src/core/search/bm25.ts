@@ -64,6 +64,15 @@ export interface LexicalHit {
   normalized: number;
 }
 
+export interface LexicalScores {
+  /** Raw BM25 per slot (0 where no query term occurs). */
+  scores: Float64Array;
+  /** The slots with a score, in the order first touched. */
+  touched: number[];
+  /** Σ idf·(k1+1) over the query terms: divide by it to normalise. */
+  upperBound: number;
+}
+
 export class Bm25Index {
   private readonly postings = new Map<string, Postings>();
   /** Per slot: number of terms, or -1 when the slot is empty. */
@@ -143,10 +152,20 @@ export class Bm25Index {
    * touched slots, and the query's upper bound Σ idf·(k1+1) (divide by it to normalise). `mask`, when
    * given, is 1 for slots that may be scored.
    */
-  scoreInto(
+  scoreInto(queryTerms: readonly string[], accept?: ((slot: number) => boolean) | Uint8Array): LexicalScores {
+    const steps = this.scoreSteps(queryTerms, accept);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
+
+  /**
+   * `scoreInto` as a generator that pauses (yields) after every ~64k postings, so a caller can give the
+   * event loop a turn while scoring common terms over 100k paragraphs.
+   */
+  *scoreSteps(
     queryTerms: readonly string[],
     accept?: ((slot: number) => boolean) | Uint8Array,
-  ): { scores: Float64Array; touched: number[]; upperBound: number } {
+  ): Generator<void, LexicalScores> {
+    let sinceYield = 0;
     const scores = new Float64Array(this.lengths.length);
     const touched: number[] = [];
     let upperBound = 0;
@@ -164,6 +183,11 @@ export class Bm25Index {
       upperBound += queryCount * idf * (k1 + 1);
       const factor = queryCount * idf * (k1 + 1);
       const { slots, freqs, generations } = list;
+      sinceYield += list.length;
+      if (sinceYield > 65536) {
+        yield;
+        sinceYield = 0;
+      }
       for (let i = 0; i < list.length; i++) {
         const slot = slots[i] as number;
         if (generations[i] !== currentGenerations[slot]) continue;

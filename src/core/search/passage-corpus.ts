@@ -128,7 +128,7 @@ export class PassageCorpus {
     started = performance.now();
     const queryTerms = this.analyzer.terms(options.queryText);
     const lexical = new Float64Array(n);
-    const rawLexical = mode !== 'dense' ? this.lexical.scoreInto(queryTerms, accepted) : undefined;
+    const rawLexical = mode !== 'dense' ? yield* this.lexical.scoreSteps(queryTerms, accepted) : undefined;
     if (rawLexical && rawLexical.upperBound > 0) {
       for (const slot of rawLexical.touched)
         lexical[slot] = (rawLexical.scores[slot] as number) / rawLexical.upperBound;

@@ -1,5 +1,6 @@
 /** Shared set-up for the index tests: real patent documents copied into a temporary workspace. */
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,9 +11,21 @@ import type { Logger } from '../../../src/core/logger';
 export const SHARED_DATA = resolve(__dirname, '../../../../shared/data');
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
+const temporaryFolders: string[] = [];
+process.once('exit', () => {
+  for (const folder of temporaryFolders) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
+export async function temporaryFolder(prefix = 'pp-index-'): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), prefix));
+  temporaryFolders.push(folder);
+  return folder;
+}
+
 /** Copies real documents from ../shared/data into a fresh temporary folder. */
 export async function workspaceWith(files: string[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'pp-index-'));
+  const dir = await temporaryFolder();
   for (const file of files) {
     const target = join(dir, file);
     await mkdir(join(target, '..'), { recursive: true });

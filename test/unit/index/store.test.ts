@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PassageIndex } from '../../../src/core/index/passage-index';
@@ -15,6 +14,7 @@ import {
   parse,
   RecordingLogger,
   REPO_ROOT,
+  temporaryFolder,
   workspaceWith,
 } from './helpers';
 
@@ -113,7 +113,7 @@ test('a different model (id or dimensions) invalidates the cache', async () => {
 });
 
 test('a process killed while writing the cache leaves a cache that loads', async () => {
-  const folder = await mkdtemp(join(tmpdir(), 'pp-kill-'));
+  const folder = await temporaryFolder('pp-kill-');
   const storePath = join(folder, 'passages.ppidx');
   const child = join(REPO_ROOT, 'test/unit/index/store-writer-child.ts');
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -201,7 +201,7 @@ test('oversized and unreadable files are skipped with one message naming them; t
 });
 
 test('saveStore then loadStore with an empty index', async () => {
-  const folder = await mkdtemp(join(tmpdir(), 'pp-empty-'));
+  const folder = await temporaryFolder('pp-empty-');
   const path = join(folder, 'x.ppidx');
   await saveStore(path, {
     identity: { modelId: 'm', dims: 8, recipe: 'whole' },

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CliCommand } from '../../../src/cli/command';
@@ -8,7 +7,7 @@ import { createEvalCommand } from '../../../src/cli/commands/eval';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { createSearchCommand } from '../../../src/cli/commands/search';
 import { main } from '../../../src/cli/main';
-import { REPO_ROOT, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
+import { REPO_ROOT, temporaryFolder, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
 
 // The commands as the bundle builds them, but with the worker run from source (no build needed).
 const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
@@ -74,7 +73,7 @@ test('bad arguments get a clear message and no stack trace', async () => {
 });
 
 test('eval on a hand-checkable pairs file: metrics of every mode beside the BM25 baseline', async () => {
-  const folder = await mkdtemp(join(tmpdir(), 'pp-eval-'));
+  const folder = await temporaryFolder('pp-eval-');
   const pairs = join(folder, 'pairs.jsonl');
   const rows = [
     {

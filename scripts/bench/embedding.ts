@@ -172,11 +172,20 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
     const cpu = process.cpuUsage();
     const started = performance.now();
     let vectors: number[][] = [];
-    const during: number[] = [];
     const gap = await longestGap(async () => {
+      vectors = await embedAll(config.texts);
+    });
+    const indexMs = performance.now() - started;
+    const cpuUsed = process.cpuUsage(cpu);
+    const loopUtilization = performance.eventLoopUtilization(utilization).utilization;
+    loop.disable();
+    // Then index the same texts again (background texts are not cached) while a claim arrives every
+    // 300 ms: how long the claim under the cursor waits. Ours only: transformers.js runs on this thread.
+    const during: number[] = [];
+    if (config.mode.startsWith('ours')) {
       let indexing = true;
       const probes = (async () => {
-        for (const claim of config.mode.startsWith('ours') ? config.probeClaims : []) {
+        for (const claim of config.probeClaims) {
           await new Promise((r) => setTimeout(r, 300));
           if (!indexing) break;
           const t = performance.now();
@@ -184,14 +193,10 @@ async function runChild(config: ChildConfig): Promise<ChildResult> {
           during.push(performance.now() - t);
         }
       })();
-      vectors = await embedAll(config.texts);
+      await embedAll(config.texts);
       indexing = false;
       await probes;
-    });
-    const indexMs = performance.now() - started;
-    const cpuUsed = process.cpuUsage(cpu);
-    const loopUtilization = performance.eventLoopUtilization(utilization).utilization;
-    loop.disable();
+    }
     const latencies: number[] = [];
     for (const claim of config.claims) {
       const t = performance.now();

@@ -47,9 +47,9 @@ export interface EmbedderOptions {
    */
   longText?: LongTextMode;
   /**
-   * Largest rows × padded tokens of one onnxruntime run (default 1024): bounds memory and how long a
-   * query waits behind background work (about a second for bge-base on two cores). On CPU one sequence
-   * of ~100 tokens already keeps the cores busy, so bigger batches gain little.
+   * Largest rows × padded tokens of one onnxruntime run (default `defaultBatchTokens`: 1024 for
+   * bge-small, ~320 for bge-base): bounds memory and how long a query waits behind background work. On
+   * CPU one sequence of ~100 tokens already keeps the cores busy, so bigger batches gain little.
    */
   maxBatchTokens?: number;
   maxBatchRows?: number;
@@ -118,6 +118,16 @@ const CRASH_LIMIT = 3;
 
 export const DEFAULT_LONG_TEXT: LongTextMode = 'window-mean';
 
+/**
+ * Tokens per work item, scaled so an item costs about the same time whatever the model: 1024 for a
+ * bge-small-sized model (133 MB fp32), ~320 for bge-base (436 MB), up to 2048 for small models. A claim
+ * waits behind at most about one item (measured in docs/notes/issue-4.md).
+ */
+export function defaultBatchTokens(onnxBytes: number): number {
+  const scaled = Math.round((1024 * 133e6) / Math.max(1, onnxBytes));
+  return Math.min(2048, Math.max(256, scaled));
+}
+
 export class OnnxEmbedder implements Embedder {
   readonly modelId: string;
   readonly dims: number = 0;
@@ -160,7 +170,7 @@ export class OnnxEmbedder implements Embedder {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
     this.batching = {
       longText: options.longText ?? DEFAULT_LONG_TEXT,
-      maxBatchTokens: options.maxBatchTokens ?? 1024,
+      maxBatchTokens: options.maxBatchTokens ?? defaultBatchTokens(spec.onnxBytes),
       maxBatchRows: options.maxBatchRows ?? 32,
     };
     const cacheSize = options.cacheSize ?? 512;

@@ -3,6 +3,7 @@ export type { EmbedOptions, Embedder } from './embedder';
 export {
   createEmbedder,
   DEFAULT_LONG_TEXT,
+  defaultBatchTokens,
   defaultThreadCount,
   OnnxEmbedder,
   type EmbedderModelInfo,

@@ -26,6 +26,8 @@ export interface ModelSpec {
   displayName: string;
   /** A short hash of the folder's files: part of the embedder's `modelId`, so vectors from changed files never mix. */
   fingerprint: string;
+  /** Size of the ONNX file: a proxy for the work per token (fp32 weights). */
+  onnxBytes: number;
   /**
    * The graph's output: per-token states to pool (`token-embeddings`), or an already pooled sentence vector.
    * `outputName` undefined means "find it": `last_hidden_state`, then `token_embeddings`.
@@ -226,7 +228,7 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
     onnxPath: join(folder, onnxRelative),
     id,
     displayName: manifest.displayName ?? known?.displayName ?? id,
-    fingerprint: await fingerprintFolder(join(folder, onnxRelative), files.contents),
+    ...(await fingerprintFolder(join(folder, onnxRelative), files.contents)),
     graph,
     dims,
     matryoshkaDims,
@@ -403,12 +405,17 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Hashes the settings files and the ONNX file's size, head and tail: cheap even for a 440 MB model. */
-async function fingerprintFolder(onnxPath: string, jsonContents: readonly string[]): Promise<string> {
+async function fingerprintFolder(
+  onnxPath: string,
+  jsonContents: readonly string[],
+): Promise<{ fingerprint: string; onnxBytes: number }> {
   const hash = createHash('sha256');
   for (const text of jsonContents) hash.update(text);
   const handle = await open(onnxPath, 'r');
+  let onnxBytes = 0;
   try {
     const { size } = await handle.stat();
+    onnxBytes = size;
     hash.update(String(size));
     const chunk = Buffer.alloc(Math.min(size, 1 << 20));
     await handle.read(chunk, 0, chunk.length, 0);
@@ -418,5 +425,5 @@ async function fingerprintFolder(onnxPath: string, jsonContents: readonly string
   } finally {
     await handle.close();
   }
-  return hash.digest('hex').slice(0, 12);
+  return { fingerprint: hash.digest('hex').slice(0, 12), onnxBytes };
 }

@@ -23,7 +23,9 @@ const noVscodeInCore = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', '.vscode-test/', 'models/', 'artifacts/', '.bench/', 'test/fixtures/'] },
+  {
+    ignores: ['node_modules/', 'out/', '.vscode-test/', 'models/', 'artifacts/', '.bench/', 'test/fixtures/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -34,6 +36,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
-  { files: ['src/webview/**/*.ts', 'test/e2e/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    files: ['src/webview/**/*.ts', 'test/e2e/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   noVscodeInCore,
 );

@@ -93,7 +93,11 @@ export class GraphBuilder {
     return this.initializer(name, { type: TensorType.Float, dims, data: Float32Array.from(values) });
   }
 
-  constInt64(name: string, values: readonly (number | bigint)[], dims: readonly number[] = [values.length]): string {
+  constInt64(
+    name: string,
+    values: readonly (number | bigint)[],
+    dims: readonly number[] = [values.length],
+  ): string {
     return this.initializer(name, {
       type: TensorType.Int64,
       dims,
@@ -114,7 +118,9 @@ export class GraphBuilder {
   ): string[] {
     const outputNames =
       typeof outputs === 'number'
-        ? Array.from({ length: outputs }, (_, i) => this.unique(`${opType}_${this.counter}${outputs > 1 ? `_${i}` : ''}`))
+        ? Array.from({ length: outputs }, (_, i) =>
+            this.unique(`${opType}_${this.counter}${outputs > 1 ? `_${i}` : ''}`),
+          )
         : outputs.map((n) => (n === '' ? n : this.claim(n)));
     const name = this.unique(`${opType}_node_${this.counter++}`);
     this.nodes.push({ opType, inputs, outputs: outputNames, name, attributes, domain });
@@ -122,7 +128,12 @@ export class GraphBuilder {
   }
 
   /** A single-output node; returns its output name. */
-  node1(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, output?: string): string {
+  node1(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    output?: string,
+  ): string {
     const [out] = this.node(opType, inputs, output === undefined ? 1 : [output], attributes);
     return out as string;
   }
@@ -148,7 +159,8 @@ export class GraphBuilder {
         for (const output of node.outputs) n.string(2, output);
         n.string(3, node.name);
         n.string(4, node.opType);
-        for (const [name, value] of Object.entries(node.attributes)) n.message(5, (a) => writeAttribute(a, name, value));
+        for (const [name, value] of Object.entries(node.attributes))
+          n.message(5, (a) => writeAttribute(a, name, value));
         if (node.domain) n.string(7, node.domain);
       });
     }
@@ -159,7 +171,8 @@ export class GraphBuilder {
   }
 
   private claim(name: string): string {
-    if (this.usedNames.has(name)) throw new Error(`ONNX graph ${this.name}: tensor name '${name}' used twice`);
+    if (this.usedNames.has(name))
+      throw new Error(`ONNX graph ${this.name}: tensor name '${name}' used twice`);
     this.usedNames.add(name);
     return name;
   }

@@ -15,6 +15,9 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Belt and braces for the privacy promise: no name resolves except the harness's own loopback
+      // server, so nothing the workbench or a webview might load from the internet can leave the machine.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
     ],
   });
 }

@@ -3,6 +3,12 @@
 // development and the test bundle through the `payload` URL parameter, like @vscode/test-electron does on
 // the desktop. Prints mocha's report, ends with `N passed, N failed`, exits non-zero on any failure.
 //
+// Privacy: code-server runs with test/support/network-recorder.cjs preloaded (NODE_OPTIONS, inherited by the
+// extension host and its worker threads); any attempt of any of its Node processes to reach a non-loopback
+// address or to look up a name while the suite indexes and searches fails the run, and so does a recorder
+// that was not active in the extension host (the worker threads it covered are counted in the output).
+// Loopback and IPC sockets (code-server's own) are not recorded.
+//
 // Usage: node --import tsx test/vscode/run-integration.ts   (after `npm run build`)
 //        PATENT_PASSAGES_TEST_GREP=<pattern> runs only matching tests.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,11 +17,30 @@ import { join } from 'node:path';
 import { launchBrowser } from './browser';
 import { repoRoot } from './paths';
 import { parseTestMessage, summaryLine, type TestCounts } from './results';
-import { startCodeServer } from './server';
+import { readNetworkLog, startCodeServer } from './server';
 import { prepareSampleWorkspace } from './workspace';
 
 const testBundle = join(repoRoot, 'out', 'test', 'integration', 'index.js');
 const runTimeoutMs = Number(process.env.PATENT_PASSAGES_TEST_TIMEOUT_MS ?? 300_000);
+
+/** Reads the recorder's log after the run: a message when anything tried to reach the network, or coverage is missing. */
+function checkNetworkLog(file: string): string | undefined {
+  const { attempts, loaded } = readNetworkLog(file);
+  const hostPids = new Set(loaded.filter((l) => l.entry?.endsWith('extensionHostProcess')).map((l) => l.pid));
+  const hostWorkers = loaded.filter((l) => hostPids.has(l.pid) && l.thread > 0).length;
+  if (attempts.length > 0) {
+    const lines = attempts.map(
+      (a) => `  ${a.kind} ${a.target} (pid ${a.pid}, thread ${a.thread}, ${a.argv1})\n${a.stack}`,
+    );
+    return `privacy: ${attempts.length} network attempt(s) during the run:\n${lines.join('\n')}`;
+  }
+  if (hostPids.size === 0) return 'privacy: the network recorder was not active in the extension host';
+  console.log(
+    `privacy: no network attempts (recorder active in ${new Set(loaded.map((l) => l.pid)).size} processes, ` +
+      `${hostPids.size} extension host(s) with ${hostWorkers} worker thread(s))`,
+  );
+  return undefined;
+}
 
 async function main(): Promise<number> {
   if (!existsSync(testBundle)) throw new Error(`${testBundle} is missing: run npm run build first`);
@@ -31,9 +56,11 @@ async function main(): Promise<number> {
       JSON.stringify({ 'patentPassages.model': './untrusted-model' }, null, 2),
     );
   }
+  const networkLog = join(scratch, 'network.jsonl');
   const server = await startCodeServer(
     restricted
       ? {
+          networkLog,
           workspaceTrust: true,
           settings: {
             'security.workspace.trust.enabled': true,
@@ -42,7 +69,7 @@ async function main(): Promise<number> {
             'security.workspace.trust.emptyWindow': false,
           },
         }
-      : {},
+      : { networkLog },
   );
   const browser = await launchBrowser();
   let counts: TestCounts | undefined;
@@ -87,7 +114,12 @@ async function main(): Promise<number> {
   } finally {
     await browser.close();
     await server.stop();
-    rmSync(scratch, { recursive: true, force: true });
+  }
+  const privacyFailure = checkNetworkLog(networkLog);
+  rmSync(scratch, { recursive: true, force: true });
+  if (privacyFailure) {
+    console.error(privacyFailure);
+    counts = { ...counts, failed: counts.failed + 1 };
   }
   console.log(summaryLine(counts));
   return counts.failed > 0 ? 1 : 0;

@@ -11,7 +11,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeServerBin, requireSetUp } from './paths';
+import { codeServerBin, repoRoot, requireSetUp } from './paths';
 
 export interface CodeServerOptions {
   /** Port on 127.0.0.1; a free one is picked when omitted. */
@@ -29,6 +29,12 @@ export interface CodeServerOptions {
    * trusted. For tests of the extension's Restricted Mode behaviour.
    */
   workspaceTrust?: boolean;
+  /**
+   * Record network attempts of code-server's Node processes (server, extension hosts, their worker threads)
+   * into this file: test/support/network-recorder.cjs is preloaded through NODE_OPTIONS, loopback and IPC
+   * left out (code-server's own sockets). See readNetworkLog().
+   */
+  networkLog?: string;
 }
 
 export interface CodeServer {
@@ -47,14 +53,36 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
+/** The connect-recording preload for `networkLog` (plain CommonJS: loaded by code-server's own Node). */
+export const networkRecorder = join(repoRoot, 'test', 'support', 'network-recorder.cjs');
+
+/**
+ * What code-server's Node processes would otherwise reach on the network by themselves, switched off (each
+ * read in code-server 4.100.3's shipped files, see docs/notes/issue-2.md): `EXTENSIONS_GALLERY` replaces
+ * product.json's gallery (open-vsx.org by default, queried at start); without a `serviceUrl` the gallery
+ * counts as disabled (`isEnabled()` is `!!extensionsGallery?.serviceUrl`), in the server and the workbench.
+ */
+const offlineEnv = { EXTENSIONS_GALLERY: '{}' };
+
 const defaultSettings = {
   // The welcome page steals focus and closes the command palette.
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
+  // No outgoing connections of VS Code's own (code-server also gets --disable-telemetry and
+  // --disable-update-check, and no extension gallery through offlineEnv).
   'telemetry.telemetryLevel': 'off',
+  'telemetry.feedback.enabled': false,
   'update.mode': 'none',
+  'update.showReleaseNotes': false,
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.enableExperiments': false,
+  'workbench.settings.enableNaturalLanguageSearch': false,
+  'npm.fetchOnlinePackageInfo': false,
+  'json.schemaDownload.enable': false,
+  'typescript.disableAutomaticTypeAcquisition': true,
+  'git.autofetch': false,
   'security.workspace.trust.enabled': false,
   'chat.disableAIFeatures': true,
   // Sample workspaces live inside this checkout: no prompt about the repository above them.
@@ -137,6 +165,16 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
         XDG_DATA_HOME: join(dir, 'data'),
         HOME: join(dir, 'home'),
         TMPDIR: join(dir, 'tmp'),
+        ...offlineEnv,
+        ...(options.networkLog
+          ? {
+              NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${networkRecorder}`]
+                .filter(Boolean)
+                .join(' '),
+              PATENT_PASSAGES_NET_LOG: options.networkLog,
+              PATENT_PASSAGES_NET_ALLOW_LOOPBACK: '1',
+            }
+          : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -196,4 +234,28 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     logTail,
     stop,
   };
+}
+
+export interface NetworkAttempt {
+  kind: string;
+  target: string;
+  pid: number;
+  thread: number;
+  argv1?: string;
+  stack: string;
+}
+
+/** The attempts recorded in a `networkLog` file (none when it does not exist), and where the recorder ran. */
+export function readNetworkLog(file: string): {
+  attempts: NetworkAttempt[];
+  loaded: { pid: number; thread: number; argv1?: string; entry?: string }[];
+} {
+  const lines = (path: string) =>
+    existsSync(path)
+      ? readFileSync(path, 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line))
+      : [];
+  return { attempts: lines(file), loaded: lines(`${file}.loaded`) };
 }

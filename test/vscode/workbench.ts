@@ -58,10 +58,17 @@ export class Workbench {
     const view = this.outputView(channel);
     await view.waitFor();
     const filter = this.page.locator('.part.panel .viewpane-filter input');
-    await filter.fill(text);
     const line = view.locator('.view-line', { hasText: text }).first();
-    await line.waitFor();
-    return line;
+    for (let attempt = 1; ; attempt++) {
+      // The Output view can re-render just after it opens and drop a filter typed too early: type again.
+      await filter.fill(text);
+      try {
+        await line.waitFor({ timeout: 5_000 });
+        return line;
+      } catch (error) {
+        if (attempt === 6) throw error;
+      }
+    }
   }
 
   /**

@@ -57,8 +57,9 @@ const nodeEntries = [
   ['src/extension/extension.ts', 'extension'],
   ['src/cli/main.ts', 'cli'],
   ['src/core/embedding/worker.ts', 'worker'],
-  // Reads PDFs off the calling thread; found beside the bundle as out/pdf-worker.js (core/documents/pdf-thread.ts).
-  ['src/core/documents/pdf-worker.ts', 'pdf-worker'],
+  // Parses documents off the calling thread; found beside the bundle as out/document-worker.js
+  // (core/documents/document-thread.ts).
+  ['src/core/documents/document-worker.ts', 'document-worker'],
   ['test/integration/index.ts', 'test/integration/index'],
 ];
 

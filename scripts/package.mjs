@@ -53,6 +53,7 @@ const requiredFiles = [
   'LICENSE',
   'out/extension.js',
   'out/worker.js',
+  'out/document-worker.js',
   'node_modules/onnxruntime-node/package.json',
   'node_modules/onnxruntime-node/dist/index.js',
   'node_modules/onnxruntime-common/package.json',
@@ -199,6 +200,7 @@ function verify(vsix, target) {
     'extension/package.json',
     'extension/out/extension.js',
     'extension/out/worker.js',
+    'extension/out/document-worker.js',
     ...bundledModel.required.map((f) => `extension/${bundledModel.dir}/${f}`),
     ...ortRuntimeFiles[os].map(
       (f) => `extension/node_modules/onnxruntime-node/bin/napi-v6/${os}/${arch}/${f}`,

@@ -6,17 +6,27 @@
  *   DOCX        baseline: mammoth.extractRawText (unzip + document XML, no structure)
  *   PDF         baseline: pdfjs getTextContent on every page (no line or paragraph building)
  * Text, Markdown, DOCX and PDF inputs are the shared XML documents rendered as drafts (all paragraphs and
- * claims) with scripts/fixtures/render-drafts.ts. Medians of repeated runs. Run: npm run bench:parse
+ * claims) with scripts/fixtures/render-drafts.ts. Medians of repeated runs. `parseDocument` runs in the
+ * document worker (document-thread.ts), so its figures include the round trip to it.
+ *
+ * Then the longest event-loop block on the calling thread (perf_hooks.monitorEventLoopDelay) while the 8
+ * shared XML documents are parsed BLOCK_ROUNDS times (BENCH_BLOCK_ROUNDS, default 5; BENCH_BLOCKS_ONLY=1 for
+ * only these figures), one after another and 8 at a time: in this thread
+ * (`parseDocumentHere`, what the extension host did before the document worker) and through
+ * `parseDocument` (the worker). Run: npm run bench:parse
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mammoth from 'mammoth';
 import { SaxesParser } from 'saxes';
-import { parseDocument } from '../../src/core/documents/index';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { documentThreadStats, parseDocument } from '../../src/core/documents/index';
+import { parseDocumentHere } from '../../src/core/documents/parse';
 import { renderDocx, renderMarkdown, renderPdf, renderText } from '../fixtures/render-drafts';
 
 const DATA = join(__dirname, '../../../shared/data');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
+const BLOCK_ROUNDS = Number(process.env.BENCH_BLOCK_ROUNDS ?? 5);
 
 interface Input {
   name: string;
@@ -30,8 +40,8 @@ function median(values: number[]): number {
 
 /**
  * Median seconds for one pass over all inputs, after one warm-up pass: wall-clock and this process's CPU
- * time (user + system). Parsing is single-threaded (pdfjs runs its worker in this thread), so on a busy
- * machine the CPU time is the steadier figure.
+ * time (user + system) of all its threads (the document worker's too). On a busy machine the CPU time is
+ * the steadier figure.
  */
 async function time(
   inputs: Input[],
@@ -57,6 +67,9 @@ async function main(): Promise<void> {
     'epo-xml': readdirSync(join(DATA, 'ep')).map((f) => join(DATA, 'ep', f)),
   };
   const load = (path: string): Input => ({ name: path, bytes: new Uint8Array(readFileSync(path)) });
+  // BENCH_BLOCKS_ONLY=1: only the event-loop figures.
+  if (process.env.BENCH_BLOCKS_ONLY)
+    return eventLoopBlocks([...xml['uspto-xml'], ...xml['epo-xml']].map(load));
   const sources = await Promise.all(
     [...xml['uspto-xml'], ...xml['epo-xml']].map(async (path) => parseDocument(readFileSync(path), path)),
   );
@@ -131,6 +144,85 @@ async function main(): Promise<void> {
         `${(base.cpu / ours.cpu).toFixed(2).padStart(13)}`,
     );
   }
+  await eventLoopBlocks(xml['uspto-xml'].concat(xml['epo-xml']).map(load));
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The longest stretch the calling thread's event loop was blocked while `pass` ran: the longest gap
+ * between ticks of a 1 ms interval timer (and the 99th percentile of monitorEventLoopDelay), in ms.
+ */
+async function longestBlock(
+  pass: () => Promise<unknown>,
+): Promise<{ maxMs: number; p99Ms: number; wallMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let last = performance.now();
+  let maxGap = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
+  const started = performance.now();
+  histogram.enable();
+  await pass();
+  const wallMs = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the ticker sees the last stretch
+  histogram.disable();
+  clearInterval(ticker);
+  return { maxMs: maxGap, p99Ms: histogram.percentile(99) / 1e6, wallMs };
+}
+
+async function eventLoopBlocks(inputs: Input[]): Promise<void> {
+  // Each parse is followed by a turn of the event loop, as reading the next file gives the index one.
+  const here = async (i: Input) => {
+    await parseDocumentHere(i.bytes, i.name);
+    await yieldToLoop();
+  };
+  const worker = async (i: Input) => {
+    await parseDocument(i.bytes, i.name);
+    await yieldToLoop();
+  };
+  // Warm-up of both paths (JIT, the worker's start).
+  for (const input of inputs) await here(input);
+  for (const input of inputs) await worker(input);
+  const before = documentThreadStats();
+  const megabytes = inputs.reduce((sum, i) => sum + i.bytes.length, 0) / 1e6;
+  console.log(
+    `\nlongest event-loop block on the calling thread, ${inputs.length} shared XML files (${megabytes.toFixed(2)} MB) ` +
+      `× ${BLOCK_ROUNDS} rounds`,
+  );
+  console.log(
+    'path                       order         max ms   p99 ms    wall ms   (max: longest gap of a 1 ms timer)',
+  );
+  for (const [name, parse] of [
+    ['in this thread', here],
+    ['document worker', worker],
+  ] as const) {
+    for (const order of ['sequential', '8 at a time'] as const) {
+      const result = await longestBlock(async () => {
+        for (let r = 0; r < BLOCK_ROUNDS; r++) {
+          if (order === 'sequential') for (const input of inputs) await parse(input);
+          else
+            await Promise.all(
+              inputs.map(async (input) => {
+                await yieldToLoop(); // as after 8 concurrent file reads
+                await parse(input);
+              }),
+            );
+        }
+      });
+      console.log(
+        `${name.padEnd(26)} ${order.padEnd(12)} ${result.maxMs.toFixed(1).padStart(7)} ` +
+          `${result.p99Ms.toFixed(1).padStart(8)} ${result.wallMs.toFixed(0).padStart(10)}`,
+      );
+    }
+  }
+  const after = documentThreadStats();
+  console.log(
+    `(worker answered ${after.inWorker - before.inWorker} parses, ${after.inThread - before.inThread} ran in-thread)`,
+  );
 }
 
 void main();

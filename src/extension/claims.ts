@@ -1,12 +1,11 @@
 /**
  * From an editor to a search query: the claim under the cursor (parsed from the editor's current text,
- * unsaved edits included) or the selection. Parsed documents are cached per document version.
+ * unsaved edits included, in the document worker) or the selection. Parsed documents are cached per
+ * document version.
  */
 import * as vscode from 'vscode';
-import { claimAtOffset } from '../core/documents';
-import type { Claim, PatentDocument } from '../core/documents';
-import { parseDraftText } from '../core/documents/draft-text';
-import { parsePatentXml } from '../core/documents/patent-xml';
+import { claimAtOffset, parseDocumentText } from '../core/documents';
+import type { Claim, PatentDocument, TextFormat } from '../core/documents';
 import type { Logger } from '../core/logger';
 import type { QueryView } from '../shared/protocol';
 import type { DependentClaimContext } from './config';
@@ -34,50 +33,77 @@ export interface ResolvedQuery {
   key: string;
 }
 
-/** Parses an editor's text with the parser for its format; undefined when it cannot be read as a patent text. */
-export function parseEditorText(text: string, uri: string, languageId: string): PatentDocument | undefined {
-  if (text.trim().length === 0) return undefined;
-  const looksXml = languageId === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 300));
-  if (looksXml) return parsePatentXml(text, uri, 'utf-8');
-  const markdown = languageId === 'markdown' || /\.(md|markdown)$/i.test(uri);
-  return parseDraftText(text, { uri, format: markdown ? 'markdown' : 'text' });
+/** The format `parseDocumentText` reads an editor's text as: XML by language (or content), else by name. */
+function textFormat(uri: string, languageId: string): TextFormat {
+  if (languageId === 'xml') return 'xml';
+  return languageId === 'markdown' || /\.(md|markdown)$/i.test(uri) ? 'markdown' : 'text';
 }
 
+interface CachedModel {
+  version: number;
+  model: Promise<PatentDocument | undefined>;
+  /** Cancels the parse when a newer version of the document is asked for first. */
+  controller: AbortController;
+}
+
+/**
+ * Parsed editor texts, one per document, for its latest version asked for. The parse runs in the
+ * document worker (`parseDocumentText`), off the extension host's thread; concurrent callers for one
+ * version share it, and a newer version cancels an older one still waiting (its callers get undefined).
+ */
 export class DocumentModels implements vscode.Disposable {
-  private readonly cache = new Map<string, { version: number; model: PatentDocument | undefined }>();
+  private readonly cache = new Map<string, CachedModel>();
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly logger: Logger) {
-    this.subscription = vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString()));
+    this.subscription = vscode.workspace.onDidCloseTextDocument((d) => {
+      const key = d.uri.toString();
+      this.cache.get(key)?.controller.abort();
+      this.cache.delete(key);
+    });
   }
 
   /** The parsed document for the editor's current text; undefined when it has no claims to offer. */
-  get(document: vscode.TextDocument): PatentDocument | undefined {
-    // Only texts that can hold claims, and not huge ones: the parse runs on the extension host's thread.
-    if (!CLAIM_LANGUAGES.includes(document.languageId)) return undefined;
+  get(document: vscode.TextDocument): Promise<PatentDocument | undefined> {
+    // Only texts that can hold claims, and not huge ones.
+    if (!CLAIM_LANGUAGES.includes(document.languageId)) return Promise.resolve(undefined);
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.model;
-    let model: PatentDocument | undefined;
-    const started = performance.now();
+    cached?.controller.abort();
+    const controller = new AbortController();
+    const model = this.parse(document, key, controller.signal);
+    this.cache.delete(key);
+    this.cache.set(key, { version: document.version, model, controller });
+    if (this.cache.size > 20) this.cache.delete(this.cache.keys().next().value as string);
+    return model;
+  }
+
+  private async parse(
+    document: vscode.TextDocument,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<PatentDocument | undefined> {
     const text = document.getText();
+    if (text.length > MAX_PARSE_CHARS || text.trim().length === 0) return undefined;
+    const started = performance.now();
+    let model: PatentDocument | undefined;
     try {
-      if (text.length <= MAX_PARSE_CHARS) model = parseEditorText(text, key, document.languageId);
+      model = await parseDocumentText(text, key, textFormat(key, document.languageId), signal);
     } catch (error) {
+      if (signal.aborted) return undefined;
       this.logger.debug(`Could not read ${document.uri.fsPath} as a patent document: ${String(error)}`);
     }
     this.logger.debug(
       `Parsed ${document.uri.fsPath} (v${document.version}) in ${(performance.now() - started).toFixed(1)} ms: ` +
         `${model?.claims.length ?? 0} claims`,
     );
-    this.cache.delete(key);
-    this.cache.set(key, { version: document.version, model });
-    if (this.cache.size > 20) this.cache.delete(this.cache.keys().next().value as string);
     return model;
   }
 
   dispose(): void {
     this.subscription.dispose();
+    for (const cached of this.cache.values()) cached.controller.abort();
     this.cache.clear();
   }
 }
@@ -138,27 +164,36 @@ export function queryForClaim(
   };
 }
 
-export function claimAt(
+/**
+ * The claim at a position. The offset is taken before the parse is awaited, so it refers to the text
+ * parsed; if a newer version of the document cancelled that parse meanwhile, the current text is parsed.
+ */
+export async function claimAt(
   models: DocumentModels,
   document: vscode.TextDocument,
   position: vscode.Position,
-): { model: PatentDocument; claim: Claim } | undefined {
-  const model = models.get(document);
-  if (!model || model.claims.length === 0) return undefined;
-  const claim = claimAtOffset(model, document.offsetAt(position));
-  return claim ? { model, claim } : undefined;
+): Promise<{ model: PatentDocument; claim: Claim } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const version = document.version;
+    const offset = document.offsetAt(position);
+    const model = await models.get(document);
+    if (!model && document.version !== version && attempt < 3) continue;
+    if (!model || model.claims.length === 0) return undefined;
+    const claim = claimAtOffset(model, offset);
+    return claim ? { model, claim } : undefined;
+  }
 }
 
 /**
  * The query for an editor: its (first) non-empty selection if there is one, else the claim under the
  * cursor; undefined when the cursor is not in a claim.
  */
-export function resolveQuery(
+export async function resolveQuery(
   models: DocumentModels,
   editor: vscode.TextEditor,
   context: DependentClaimContext,
   useSelection = true,
-): ResolvedQuery | undefined {
+): Promise<ResolvedQuery | undefined> {
   const { document, selection } = editor;
   if (useSelection && !selection.isEmpty) {
     const text = document.getText(selection).trim();
@@ -178,6 +213,6 @@ export function resolveQuery(
       };
     }
   }
-  const found = claimAt(models, document, selection.active);
+  const found = await claimAt(models, document, selection.active);
   return found ? queryForClaim(found.model, found.claim, document, context) : undefined;
 }

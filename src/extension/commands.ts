@@ -56,7 +56,7 @@ export function registerCommands(deps: CommandDeps, tracker: EditorTracker): vsc
       column = editor?.viewColumn;
       const position = new vscode.Position(args.line, args.character);
       const fake = { document, selection: new vscode.Selection(position, position) } as vscode.TextEditor;
-      query = resolveQuery(deps.models, fake, config.dependentClaimContext, false);
+      query = await resolveQuery(deps.models, fake, config.dependentClaimContext, false);
     } else {
       const editor = tracker.editor;
       if (!editor) {
@@ -66,7 +66,7 @@ export function registerCommands(deps: CommandDeps, tracker: EditorTracker): vsc
         return;
       }
       column = editor.viewColumn;
-      query = resolveQuery(deps.models, editor, config.dependentClaimContext, true);
+      query = await resolveQuery(deps.models, editor, config.dependentClaimContext, true);
     }
     if (!query) {
       void vscode.window.showInformationMessage(

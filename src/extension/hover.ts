@@ -38,10 +38,13 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
     private readonly service: SearchService,
   ) {}
 
-  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  async provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): Promise<vscode.Hover | undefined> {
     const config = currentConfig(document.uri);
     if (!config.hoverEnabled) return undefined;
-    const found = claimAt(this.models, document, position);
+    const found = await claimAt(this.models, document, position);
     if (!found) return undefined;
     const query = queryForClaim(found.model, found.claim, document, config.dependentClaimContext);
     const md = new vscode.MarkdownString(undefined, true);
@@ -96,10 +99,10 @@ export class ClaimCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
     );
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const config = currentConfig(document.uri);
     if (!config.codeLensEnabled) return [];
-    const model = this.models.get(document);
+    const model = await this.models.get(document);
     if (!model) return [];
     return model.claims.map((claim) => {
       const query = queryForClaim(model, claim, document, config.dependentClaimContext);

@@ -39,6 +39,8 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextSearchId = 1;
+  /** Counts `update` calls: one overtaken by a newer while it awaited the claim drops its answer. */
+  private updates = 0;
   private lastEditor: vscode.TextEditor | undefined;
   private readonly started = new Map<number, { at: number; searchMs: number }>();
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -135,12 +137,14 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   private async update(editor: vscode.TextEditor, movedAt: number): Promise<void> {
     const config = currentConfig();
+    const update = ++this.updates;
     let query: ResolvedQuery | undefined;
     try {
-      query = resolveQuery(this.deps.models, editor, config.dependentClaimContext, false);
+      query = await resolveQuery(this.deps.models, editor, config.dependentClaimContext, false);
     } catch (error) {
       this.deps.logger.warn('Could not find the claim under the cursor', error);
     }
+    if (update !== this.updates) return;
     if (!query) {
       // Not in a claim: keep what is shown (the results are still worth reading).
       this.idleReason = 'Place the cursor in a claim to see the passages nearest to it.';

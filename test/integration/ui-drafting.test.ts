@@ -76,25 +76,25 @@ describe('Drafting UI (VS Code layer)', function () {
   it('resolves the claim under the cursor in the Markdown draft, and a selection', async () => {
     const uri = workspaceFile('draft-ecg-patch.md');
     let editor = await openAt(uri, 63); // "a flexible substrate…", inside claim 1
-    const claim1 = resolveQuery(models, editor, 'none');
+    const claim1 = await resolveQuery(models, editor, 'none');
     assert.equal(claim1?.claim?.number, 1);
     assert.equal(claim1?.view.title, 'Claim 1');
     assert.match(claim1?.text ?? '', /^A wearable patch for monitoring a physiological signal, comprising:/);
 
     editor = await openAt(uri, 75); // claim 3 "…of claim 1 or 2, wherein samples of a burst…"
-    const claim3 = resolveQuery(models, editor, 'none');
+    const claim3 = await resolveQuery(models, editor, 'none');
     assert.equal(claim3?.claim?.number, 3);
     assert.deepEqual(claim3?.claim?.dependsOn, [1, 2]);
-    const withParent = resolveQuery(models, editor, 'parent');
+    const withParent = await resolveQuery(models, editor, 'parent');
     assert.equal(withParent?.view.title, 'Claim 3 (with claim 1)');
     assert.ok(withParent?.text.startsWith('A wearable patch for monitoring'));
     assert.ok(withParent?.text.endsWith(claim3?.text ?? '-'));
 
     editor = await openAt(uri, 30); // a description paragraph: not a claim
-    assert.equal(resolveQuery(models, editor, 'none'), undefined);
+    assert.equal(await resolveQuery(models, editor, 'none'), undefined);
 
     editor.selection = new vscode.Selection(30, 0, 31, 20);
-    const selection = resolveQuery(models, editor, 'none');
+    const selection = await resolveQuery(models, editor, 'none');
     assert.equal(selection?.view.title, 'Selection');
     assert.equal(selection?.text, editor.document.getText(editor.selection).trim().replace(/\s+/g, ' '));
   });
@@ -108,7 +108,7 @@ describe('Drafting UI (VS Code layer)', function () {
     try {
       const line = editor.document.lineCount - 2;
       editor.selection = new vscode.Selection(line, 10, line, 10);
-      const query = resolveQuery(models, editor, 'none');
+      const query = await resolveQuery(models, editor, 'none');
       assert.equal(query?.claim?.number, 7);
       assert.match(query?.text ?? '', /hub is a smartphone/);
     } finally {
@@ -126,7 +126,7 @@ describe('Drafting UI (VS Code layer)', function () {
       .findIndex((l) => l.includes('2. The system of <claim-ref'));
     assert.ok(line > 0);
     const editor = await openAt(uri, line, 30);
-    const query = resolveQuery(models, editor, 'none');
+    const query = await resolveQuery(models, editor, 'none');
     assert.equal(query?.claim?.number, 2);
     assert.deepEqual(query?.claim?.dependsOn, [1]);
     assert.equal(query?.view.source, 'US08926509.xml');

@@ -120,7 +120,7 @@ async function loadPdfjs(): Promise<Pdfjs> {
 /**
  * The text of a PDF in reading order (see `pdf-layout.ts`), read with pdfjs in this thread: the draft-text
  * parser then finds claims and `[0012]` paragraphs in it, exactly as in a plain-text draft. Callers use
- * `extractPdfText` (pdf-thread.ts), which runs this in a worker thread where it can.
+ * `parseDocument` (index.ts), which runs this in the document worker (document-thread.ts) where it can.
  */
 export async function extractPdfTextHere(
   bytes: Uint8Array,

@@ -191,12 +191,12 @@ describe('parseDocumentText (an editor’s unsaved text)', () => {
   it('reads XML by its content and drafts by their name', async () => {
     const { parseDocumentText } = await import('../../../src/core/documents/index');
     const xml = readFileSync(XML, 'utf8');
-    assert.equal(parseDocumentText(xml, 'untitled:1').format, 'uspto-xml');
+    assert.equal((await parseDocumentText(xml, 'untitled:1')).format, 'uspto-xml');
     const markdown = readFileSync(join(FIXTURES, 'US20050004437A1.md'), 'utf8');
-    const document = parseDocumentText(markdown, 'file:///draft.md');
+    const document = await parseDocumentText(markdown, 'file:///draft.md');
     assert.equal(document.format, 'markdown');
     assert.equal(document.claims.length, 10);
-    assert.equal(parseDocumentText('1. A gear.\n', 'untitled:2').format, 'text');
+    assert.equal((await parseDocumentText('1. A gear.\n', 'untitled:2')).format, 'text');
   });
 });
 

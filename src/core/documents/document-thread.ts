@@ -1,0 +1,225 @@
+/**
+ * The document worker, seen from the calling thread: whole-document parsing (bytes of any format, or an
+ * editor's text) runs in one shared worker thread, so the extension host's event loop never blocks on a
+ * parse. Started on demand, unref'd while idle (a process may exit without waiting for it), stopped after
+ * `IDLE_MS` idle, started again if it dies. Without the worker script the parse runs in this thread.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DocumentError, type DocumentProblem } from './errors';
+import type { DocumentFormat, PatentDocument } from './model';
+import { parseDocumentHere, parseDocumentTextHere, type TextFormat } from './parse';
+
+export type DocumentRequest =
+  | {
+      type: 'parse';
+      id: number;
+      file: string;
+      bytes: Uint8Array;
+      maxBytes?: number;
+      format?: DocumentFormat;
+    }
+  | { type: 'parseText'; id: number; file: string; text: string; format?: TextFormat }
+  | { type: 'abort'; id: number };
+export type DocumentReply =
+  | { id: number; document: PatentDocument }
+  /** A `DocumentError`'s fields; `cause` is the stack (or text) of an unforeseen error's original. */
+  | { id: number; problem: DocumentProblem; detail: string; cause?: string };
+
+/** A worker with nothing to do goes away after this long (pdfjs and mammoth hold tens of MB once loaded). */
+const IDLE_MS = 30_000;
+
+/** What the calling thread has sent where, for tests and diagnostics. */
+export interface DocumentThreadStats {
+  /** Parses answered by the document worker (documents and `DocumentError`s). */
+  inWorker: number;
+  /** Parses run in the calling thread because there is no worker script. */
+  inThread: number;
+  /** Workers started (a restart after a crash or an idle stop counts again). */
+  workersStarted: number;
+}
+
+const stats: DocumentThreadStats = { inWorker: 0, inThread: 0, workersStarted: 0 };
+
+export function documentThreadStats(): DocumentThreadStats {
+  return { ...stats };
+}
+
+/**
+ * The worker script: `document-worker.js` beside the bundle (scripts/build.mjs builds it into out/), or
+ * the TypeScript source when running from source under tsx.
+ */
+function workerScript(): string | undefined {
+  for (const name of ['document-worker.js', 'document-worker.ts']) {
+    const path = join(__dirname, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+interface Pending {
+  file: string;
+  /** The worker it was sent to. */
+  worker: Worker;
+  resolve: (document: PatentDocument) => void;
+  reject: (error: Error) => void;
+}
+
+/** Rebuilds the `DocumentError` the worker threw; the problem and detail cross the thread intact. */
+function errorFromReply(
+  file: string,
+  reply: Extract<DocumentReply, { problem: DocumentProblem }>,
+): DocumentError {
+  let cause: Error | undefined;
+  if (reply.cause !== undefined) {
+    cause = new Error(reply.cause.split('\n', 1)[0]);
+    cause.stack = reply.cause;
+  }
+  return new DocumentError(file, reply.problem, reply.detail, cause ? { cause } : undefined);
+}
+
+type ParseRequest = Extract<DocumentRequest, { type: 'parse' | 'parseText' }>;
+/** A request without its id: the id is given when it is sent. */
+type ParseRequestBody = ParseRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+/** One shared worker; requests are answered by id. */
+class DocumentWorker {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly script: string) {}
+
+  request(body: ParseRequestBody, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<PatentDocument> {
+    signal?.throwIfAborted();
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<PatentDocument>((resolve, reject) => {
+      const settle = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(id);
+        this.idleCheck();
+      };
+      // Cancelled: answer at once (a synchronous parse in the worker cannot be interrupted, and its late
+      // reply is dropped); the worker skips the request if it has not started it, and stops a PDF.
+      const onAbort = () => {
+        worker.postMessage({ type: 'abort', id } satisfies DocumentRequest);
+        settle();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        file: body.file,
+        worker,
+        resolve: (document) => {
+          settle();
+          resolve(document);
+        },
+        reject: (error) => {
+          settle();
+          reject(signal?.aborted ? signal.reason : error);
+        },
+      });
+      worker.postMessage({ ...body, id } as DocumentRequest, transfer);
+    });
+  }
+
+  private start(): Worker {
+    clearTimeout(this.idleTimer);
+    if (this.worker) {
+      this.worker.ref();
+      return this.worker;
+    }
+    // From source (tests, tsx scripts) the worker is TypeScript: load it through tsx's require hook, which
+    // a worker does not inherit. Built, it is plain JavaScript.
+    const worker = this.script.endsWith('.ts')
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, { eval: true })
+      : new Worker(this.script);
+    stats.workersStarted++;
+    worker.on('message', (reply: DocumentReply) => {
+      const pending = this.pending.get(reply.id);
+      if (!pending) return; // cancelled
+      stats.inWorker++;
+      if ('document' in reply) pending.resolve(reply.document);
+      else pending.reject(errorFromReply(pending.file, reply));
+    });
+    const fail = (reason: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const pending of [...this.pending.values()]) {
+        // Only this worker's requests: after its 'error', a new worker may serve others before its 'exit'.
+        if (pending.worker !== worker) continue;
+        pending.reject(
+          new DocumentError(pending.file, 'unreadable', `could not be read: the document reader ${reason}.`),
+        );
+      }
+    };
+    worker.on('error', (error) => fail(`failed (${error.message})`));
+    worker.on('exit', (code) => fail(`stopped (exit code ${code})`));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** With nothing pending, let the process exit without waiting for the worker, and stop it after a while. */
+  private idleCheck(): void {
+    if (this.pending.size > 0 || !this.worker) return;
+    const worker = this.worker;
+    worker.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.pending.size === 0 && this.worker === worker) {
+        this.worker = undefined;
+        void worker.terminate();
+      }
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+}
+
+let shared: DocumentWorker | null | undefined;
+
+/** The shared worker, or null when there is no worker script (then parsing runs in this thread). */
+function documentWorker(): DocumentWorker | null {
+  if (shared === undefined) {
+    const script = workerScript();
+    shared = script ? new DocumentWorker(script) : null;
+  }
+  return shared;
+}
+
+/** `parseDocumentHere` in the document worker where there is one. */
+export function parseDocumentInWorker(
+  bytes: Uint8Array,
+  file: string,
+  options: { maxBytes?: number; format?: DocumentFormat; signal?: AbortSignal },
+): Promise<PatentDocument> {
+  const worker = documentWorker();
+  if (!worker) {
+    stats.inThread++;
+    return parseDocumentHere(bytes, file, options);
+  }
+  // A copy goes to the worker (transferred, not cloned twice): the caller's bytes stay the caller's.
+  const copy = new Uint8Array(bytes);
+  return worker.request(
+    { type: 'parse', file, bytes: copy, maxBytes: options.maxBytes, format: options.format },
+    [copy.buffer],
+    options.signal,
+  );
+}
+
+/** `parseDocumentTextHere` in the document worker where there is one. */
+export async function parseDocumentTextInWorker(
+  text: string,
+  file: string,
+  format: TextFormat | undefined,
+  signal?: AbortSignal,
+): Promise<PatentDocument> {
+  const worker = documentWorker();
+  if (!worker) {
+    stats.inThread++;
+    signal?.throwIfAborted();
+    return parseDocumentTextHere(text, file, format, signal);
+  }
+  return worker.request({ type: 'parseText', file, text, format }, [], signal);
+}

@@ -1,0 +1,90 @@
+/**
+ * Worker thread that parses whole documents (every format, and editors' text), so a parse never blocks
+ * the thread that asked (the extension host), and whatever pdfjs leaves behind on a corrupt file stays in
+ * here. It runs the in-thread parsers of parse.ts. Protocol: see document-thread.ts.
+ *
+ * Requests are queued and run one at a time, each in its own macrotask, so an abort that arrives while
+ * one runs is seen before the next starts: a cancelled request still queued is skipped.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { DocumentReply, DocumentRequest } from './document-thread';
+import { DocumentError } from './errors';
+import type { PatentDocument } from './model';
+import { parseDocumentHere, parseDocumentTextHere } from './parse';
+import { isPdfjsException } from './pdf';
+
+// pdfjs sometimes leaves one of its own promises rejected with nobody listening (a corrupt file): drop
+// those. Anything else is a bug here: let it end this worker, which the caller reports as an error.
+process.on('unhandledRejection', (reason) => {
+  if (isPdfjsException(reason)) return;
+  throw reason;
+});
+
+type ParseRequest = Exclude<DocumentRequest, { type: 'abort' }>;
+
+const queue: ParseRequest[] = [];
+const controllers = new Map<number, AbortController>();
+const port = parentPort;
+let draining = false;
+
+function replyFor(id: number, error: unknown): DocumentReply {
+  if (error instanceof DocumentError) {
+    const cause = error.cause instanceof Error ? (error.cause.stack ?? String(error.cause)) : undefined;
+    return { id, problem: error.problem, detail: error.detail, ...(cause ? { cause } : {}) };
+  }
+  return {
+    id,
+    problem: 'unreadable',
+    detail: `could not be read (${String(error)}).`,
+    cause: error instanceof Error ? error.stack : undefined,
+  };
+}
+
+async function run(request: ParseRequest, signal: AbortSignal): Promise<PatentDocument> {
+  if (request.type === 'parseText') {
+    return parseDocumentTextHere(request.text, request.file, request.format, signal);
+  }
+  return parseDocumentHere(request.bytes, request.file, {
+    maxBytes: request.maxBytes,
+    format: request.format,
+    signal,
+  });
+}
+
+function drain(): void {
+  const request = queue.shift();
+  if (!request) {
+    draining = false;
+    return;
+  }
+  const controller = controllers.get(request.id);
+  if (!controller || controller.signal.aborted) {
+    controllers.delete(request.id);
+    setImmediate(drain);
+    return;
+  }
+  run(request, controller.signal)
+    .then(
+      (document) => port?.postMessage({ id: request.id, document } satisfies DocumentReply),
+      (error: unknown) => {
+        if (!controller.signal.aborted) port?.postMessage(replyFor(request.id, error));
+      },
+    )
+    .finally(() => {
+      controllers.delete(request.id);
+      setImmediate(drain);
+    });
+}
+
+port?.on('message', (request: DocumentRequest) => {
+  if (request.type === 'abort') {
+    controllers.get(request.id)?.abort();
+    return;
+  }
+  controllers.set(request.id, new AbortController());
+  queue.push(request);
+  if (!draining) {
+    draining = true;
+    setImmediate(drain);
+  }
+});

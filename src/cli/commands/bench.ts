@@ -33,7 +33,7 @@ Options:
   --sizes LIST      comma-separated paragraph counts (default 1000,10000,100000)
   --queries N       claims per latency measurement (default 30)
   --model DIR       model folder (default: the bundled models/use-lite-en)
-  --long-text MODE  truncate (default) | window-mean | window-max
+  --long-text MODE  window-mean (default) | truncate | window-max
   --json            print JSON
 `;
 

@@ -29,7 +29,7 @@ baseline (k1 1.2, b 0.75, lower-cased words, stop words and pure numbers dropped
 Options:
   --pairs FILE        the JSON lines file (required)
   --model DIR         model folder (default: the bundled models/use-lite-en)
-  --long-text MODE    truncate (default) | window-mean | window-max
+  --long-text MODE    window-mean (default) | truncate | window-max
   --compare           also measure alternatives: float32 vs int8 vectors, fusion methods and
                       weights, element-wise matching, MiniSearch as the BM25 engine
   --json              print JSON

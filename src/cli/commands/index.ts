@@ -138,7 +138,7 @@ again. The cache is <dir>/.patent-passages/passages.ppidx unless --cache is give
 Options:
   --cache FILE        cache file (same format as the extension's)
   --model DIR         model folder (default: the bundled models/use-lite-en)
-  --long-text MODE    truncate (default) | window-mean | window-max
+  --long-text MODE    window-mean (default) | truncate | window-max
   --include GLOBS     comma-separated globs (default: **/*.{xml,txt,md,markdown,docx,pdf})
   --exclude GLOBS     comma-separated globs (default: node_modules, .git, .vscode)
   --max-file-mb N     skip larger files (default 50)

@@ -17,7 +17,7 @@ Options:
   --elements          element-wise matching: show which claim element matched each passage
   --cache FILE        cache file (default <dir>/.patent-passages/passages.ppidx)
   --model DIR         model folder (default: the bundled models/use-lite-en)
-  --long-text MODE    truncate (default) | window-mean | window-max
+  --long-text MODE    window-mean (default) | truncate | window-max
   --json              print {"results": [{score, file, paragraph, text, range}], "timings": {...}}
 `;
 

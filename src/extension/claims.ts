@@ -4,7 +4,7 @@
  * document version.
  */
 import * as vscode from 'vscode';
-import { claimAtOffset, parseDocumentText } from '../core/documents';
+import { claimAtOffset, type DocumentParser } from '../core/documents';
 import type { Claim, PatentDocument, TextFormat } from '../core/documents';
 import type { Logger } from '../core/logger';
 import type { QueryView } from '../shared/protocol';
@@ -48,14 +48,17 @@ interface CachedModel {
 
 /**
  * Parsed editor texts, one per document, for its latest version asked for. The parse runs in the
- * document worker (`parseDocumentText`), off the extension host's thread; concurrent callers for one
+ * document worker (`DocumentParser.parseText`), off the extension host's thread; concurrent callers for one
  * version share it, and a newer version cancels an older one still waiting (its callers get undefined).
  */
 export class DocumentModels implements vscode.Disposable {
   private readonly cache = new Map<string, CachedModel>();
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly parser: DocumentParser,
+    private readonly logger: Logger,
+  ) {
     this.subscription = vscode.workspace.onDidCloseTextDocument((d) => {
       const key = d.uri.toString();
       this.cache.get(key)?.controller.abort();
@@ -89,7 +92,7 @@ export class DocumentModels implements vscode.Disposable {
     const started = performance.now();
     let model: PatentDocument | undefined;
     try {
-      model = await parseDocumentText(text, key, textFormat(key, document.languageId), signal);
+      model = await this.parser.parseText(text, key, textFormat(key, document.languageId), signal);
     } catch (error) {
       if (signal.aborted) return undefined;
       this.logger.debug(`Could not read ${document.uri.fsPath} as a patent document: ${String(error)}`);

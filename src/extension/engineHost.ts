@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
-import { parseDocument } from '../core/documents';
+import { parseDocumentWith, type DocumentParser } from '../core/documents';
 import { createEmbedder, type Embedder } from '../core/embedding';
 import { PassageIndex, defaultRoleOf, type DocumentInfo } from '../core/index/passage-index';
 import type { Logger } from '../core/logger';
@@ -63,6 +63,8 @@ export interface EngineHostOptions {
   storageDir: string | undefined;
   logger: Logger;
   notifier: Notifier;
+  /** Parses workspace files off this thread; owned by the composition root. */
+  documents: DocumentParser;
 }
 
 export class EngineHost implements PassageSearchPort, vscode.Disposable {
@@ -202,7 +204,7 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const index = new PassageIndex({
       source: this.source,
       embedder,
-      parse: (bytes, uri) => parseDocument(bytes, uri),
+      parse: (bytes, uri) => parseDocumentWith(this.options.documents, bytes, uri),
       logger,
       ...(storePath ? { storePath } : {}),
       roleOf: roleRule(config),

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DocumentParser } from '../core/documents';
 import type { Logger } from '../core/logger';
 import type { IndexStatus } from '../core/search/types';
 import { CLAIM_SELECTOR, DocumentModels } from './claims';
@@ -46,8 +47,17 @@ export function activate(context: vscode.ExtensionContext): PatentPassagesApi {
   context.subscriptions.push(vscode.commands.registerCommand('patentPassages.showLog', showLog));
 
   const storageDir = context.storageUri?.scheme === 'file' ? context.storageUri.fsPath : undefined;
-  const engine = new EngineHost({ extensionPath: context.extensionPath, storageDir, logger, notifier });
-  const models = new DocumentModels(logger);
+  // Parsing runs in a worker thread (out/document-worker.js beside this bundle) owned by the extension.
+  const documents = new DocumentParser();
+  context.subscriptions.push({ dispose: () => void documents.dispose() });
+  const engine = new EngineHost({
+    extensionPath: context.extensionPath,
+    storageDir,
+    logger,
+    notifier,
+    documents,
+  });
+  const models = new DocumentModels(documents, logger);
   const service = new SearchService(engine, () => currentConfig(), logger);
   const actions = new PassageActions(logger, notifier);
   const tracker = new EditorTracker();

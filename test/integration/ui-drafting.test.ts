@@ -4,11 +4,13 @@
  * settings reader. (The webviews themselves are tested end to end in test/e2e/ui-drafting.e2e.ts.)
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import packageJson from '../../package.json';
 import type { PatentPassagesApi } from '../../src/extension/extension';
 import { DocumentModels, resolveQuery } from '../../src/extension/claims';
 import { currentConfig, readConfig, type ConfigurationSource } from '../../src/extension/config';
+import { DocumentParser } from '../../src/core/documents';
 import { silentLogger } from '../../src/core/logger';
 import { waitFor } from './wait';
 
@@ -45,7 +47,9 @@ function configSource(
 
 describe('Drafting UI (VS Code layer)', function () {
   this.timeout(120_000);
-  const models = new DocumentModels(silentLogger);
+  // The extension's own document worker: this bundle is out/test/integration/index.js, the worker out/.
+  const parser = new DocumentParser(join(__dirname, '..', '..', 'document-worker.js'));
+  const models = new DocumentModels(parser, silentLogger);
   let api: PatentPassagesApi;
 
   before(async () => {
@@ -54,7 +58,10 @@ describe('Drafting UI (VS Code layer)', function () {
     api = await extension.activate();
   });
 
-  after(() => models.dispose());
+  after(async () => {
+    models.dispose();
+    await parser.dispose();
+  });
 
   it('registers the drafting commands, the sidebar view and the keybinding', async () => {
     const commands = new Set(await vscode.commands.getCommands(true));

@@ -161,6 +161,14 @@ class DocumentWorker {
     return worker;
   }
 
+  /** Stops the worker; requests still waiting fail with a `DocumentError` naming their file. */
+  async dispose(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate(); // its 'exit' rejects what was pending
+  }
+
   /** With nothing pending, let the process exit without waiting for the worker, and stop it after a while. */
   private idleCheck(): void {
     if (this.pending.size > 0 || !this.worker) return;
@@ -177,49 +185,63 @@ class DocumentWorker {
   }
 }
 
-let shared: DocumentWorker | null | undefined;
+/**
+ * Parses documents in a worker thread of its own (in the calling thread when there is no worker script).
+ * The extension creates one in its composition root and disposes it on deactivation.
+ */
+export class DocumentParser {
+  private readonly worker: DocumentWorker | null;
 
-/** The shared worker, or null when there is no worker script (then parsing runs in this thread). */
-function documentWorker(): DocumentWorker | null {
-  if (shared === undefined) {
-    const script = workerScript();
-    shared = script ? new DocumentWorker(script) : null;
+  constructor(script: string | undefined = workerScript()) {
+    this.worker = script ? new DocumentWorker(script) : null;
   }
-  return shared;
+
+  /** `parseDocumentHere` in the worker. */
+  parse(
+    bytes: Uint8Array,
+    file: string,
+    options: { maxBytes?: number; format?: DocumentFormat; signal?: AbortSignal },
+  ): Promise<PatentDocument> {
+    if (!this.worker) {
+      stats.inThread++;
+      return parseDocumentHere(bytes, file, options);
+    }
+    // A copy goes to the worker (transferred, not cloned twice): the caller's bytes stay the caller's.
+    const copy = new Uint8Array(bytes);
+    return this.worker.request(
+      { type: 'parse', file, bytes: copy, maxBytes: options.maxBytes, format: options.format },
+      [copy.buffer],
+      options.signal,
+    );
+  }
+
+  /** `parseDocumentTextHere` in the worker. */
+  async parseText(
+    text: string,
+    file: string,
+    format: TextFormat | undefined,
+    signal?: AbortSignal,
+  ): Promise<PatentDocument> {
+    if (!this.worker) {
+      stats.inThread++;
+      signal?.throwIfAborted();
+      return parseDocumentTextHere(text, file, format, signal);
+    }
+    return this.worker.request({ type: 'parseText', file, text, format }, [], signal);
+  }
+
+  async dispose(): Promise<void> {
+    await this.worker?.dispose();
+  }
 }
 
-/** `parseDocumentHere` in the document worker where there is one. */
-export function parseDocumentInWorker(
-  bytes: Uint8Array,
-  file: string,
-  options: { maxBytes?: number; format?: DocumentFormat; signal?: AbortSignal },
-): Promise<PatentDocument> {
-  const worker = documentWorker();
-  if (!worker) {
-    stats.inThread++;
-    return parseDocumentHere(bytes, file, options);
-  }
-  // A copy goes to the worker (transferred, not cloned twice): the caller's bytes stay the caller's.
-  const copy = new Uint8Array(bytes);
-  return worker.request(
-    { type: 'parse', file, bytes: copy, maxBytes: options.maxBytes, format: options.format },
-    [copy.buffer],
-    options.signal,
-  );
-}
+let processParser: DocumentParser | undefined;
 
-/** `parseDocumentTextHere` in the document worker where there is one. */
-export async function parseDocumentTextInWorker(
-  text: string,
-  file: string,
-  format: TextFormat | undefined,
-  signal?: AbortSignal,
-): Promise<PatentDocument> {
-  const worker = documentWorker();
-  if (!worker) {
-    stats.inThread++;
-    signal?.throwIfAborted();
-    return parseDocumentTextHere(text, file, format, signal);
-  }
-  return worker.request({ type: 'parseText', file, text, format }, [], signal);
+/**
+ * The parser behind the module functions `parseDocument`/`parseDocumentText`, for one-shot processes (the
+ * CLI, scripts, tests): its worker is unref'd while idle, so it never keeps such a process alive.
+ */
+export function processDocumentParser(): DocumentParser {
+  processParser ??= new DocumentParser();
+  return processParser;
 }

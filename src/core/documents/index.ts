@@ -2,13 +2,13 @@
  * The documents module's public entry points. Whole-document parsing runs in the document worker
  * (document-thread.ts) when its script is there, else in the calling thread (parse.ts).
  */
-import { parseDocumentInWorker, parseDocumentTextInWorker } from './document-thread';
+import { processDocumentParser, type DocumentParser } from './document-thread';
 import type { PatentDocument } from './model';
 import { checkSize, DEFAULT_MAX_BYTES, type ParseOptions, type TextFormat } from './parse';
 
 export { claimAtOffset, claimAtPosition } from './claim-at';
 export { claimReferencesInText } from './dependencies';
-export { documentThreadStats, type DocumentThreadStats } from './document-thread';
+export { DocumentParser, documentThreadStats, type DocumentThreadStats } from './document-thread';
 export { DocumentError, type DocumentProblem } from './errors';
 export { isIndependent } from './model';
 export type { Claim, DocumentFormat, Paragraph, PatentDocument, Position, SourceRange } from './model';
@@ -34,7 +34,7 @@ export function parseDocumentText(
   format?: TextFormat,
   signal?: AbortSignal,
 ): Promise<PatentDocument> {
-  return parseDocumentTextInWorker(text, uri, format, signal);
+  return processDocumentParser().parseText(text, uri, format, signal);
 }
 
 /**
@@ -42,7 +42,17 @@ export function parseDocumentText(
  * document worker. Rejects with `DocumentError` for anything it cannot read; never anything else for bad
  * input (an abort rejects with the signal's reason).
  */
-export async function parseDocument(
+export function parseDocument(
+  bytes: Uint8Array,
+  uri: string,
+  options: ParseOptions = {},
+): Promise<PatentDocument> {
+  return parseDocumentWith(processDocumentParser(), bytes, uri, options);
+}
+
+/** `parseDocument` with a parser the caller owns (the extension's, disposed with it). */
+export async function parseDocumentWith(
+  parser: DocumentParser,
   bytes: Uint8Array,
   uri: string,
   options: ParseOptions = {},
@@ -50,5 +60,5 @@ export async function parseDocument(
   options.signal?.throwIfAborted();
   // Refused before any copy to the worker.
   checkSize(bytes, uri, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  return parseDocumentInWorker(bytes, uri, options);
+  return parser.parse(bytes, uri, options);
 }

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import {
   DocumentError,
+  DocumentParser,
   documentThreadStats,
   parseDocument,
   parseDocumentText,
@@ -105,5 +106,27 @@ describe('the document worker', () => {
     for (const parse of parses) await assert.rejects(parse, { name: 'AbortError' });
     const document = await parseDocument(bytes, 'c.xml');
     assert.ok(document.paragraphs.length > 0);
+  });
+
+  it("an owned parser (the extension's) parses in its own worker and stops it on dispose", async () => {
+    const path = join(DATA, 'uspto/US08926509.xml');
+    const bytes = new Uint8Array(readFileSync(path));
+    const parser = new DocumentParser(join(__dirname, '../../../src/core/documents/document-worker.ts'));
+    const before = documentThreadStats();
+    const document = await parser.parse(bytes, path, {});
+    const after = documentThreadStats();
+    assert.equal(after.workersStarted - before.workersStarted, 1, 'a worker of its own');
+    assert.equal(after.inWorker - before.inWorker, 1);
+    assert.equal(after.inThread, before.inThread);
+    assert.deepEqual(document, await parseDocumentHere(bytes, path, {}));
+
+    // Disposed with a parse on the way: that parse fails with a DocumentError naming its file.
+    const pending = parser.parse(bytes, 'pending.xml', {});
+    await parser.dispose();
+    await assert.rejects(pending, (error: unknown) => {
+      assert.ok(error instanceof DocumentError, `a DocumentError, got ${String(error)}`);
+      assert.equal(error.file, 'pending.xml');
+      return true;
+    });
   });
 });

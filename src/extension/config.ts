@@ -10,6 +10,7 @@ export const SECTION = 'patentPassages';
 
 export type DependentClaimContext = 'none' | 'parent' | 'chain';
 export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
+export type IndexOnStartup = 'auto' | 'always' | 'never';
 
 export interface PatentPassagesConfig {
   /** The model folder as the user wrote it ('' = the bundled model). Empty in Restricted Mode if set by the workspace. */
@@ -26,6 +27,7 @@ export interface PatentPassagesConfig {
   codeLensEnabled: boolean;
   followCursor: boolean;
   elementMatching: boolean;
+  indexOnStartup: IndexOnStartup;
   logLevel: LogLevelName;
 }
 
@@ -43,6 +45,7 @@ export const DEFAULTS: PatentPassagesConfig = {
   codeLensEnabled: false,
   followCursor: true,
   elementMatching: false,
+  indexOnStartup: 'auto',
   logLevel: 'info',
 };
 
@@ -107,6 +110,11 @@ export function readConfig(source: ConfigurationSource, trusted: boolean): Paten
     codeLensEnabled: bool(source.get('codeLens.enabled'), DEFAULTS.codeLensEnabled),
     followCursor: bool(source.get('sidebar.followCursor'), DEFAULTS.followCursor),
     elementMatching: bool(source.get('elementMatching'), DEFAULTS.elementMatching),
+    indexOnStartup: oneOf(
+      source.get('indexOnStartup'),
+      ['auto', 'always', 'never'] as const,
+      DEFAULTS.indexOnStartup,
+    ),
     logLevel: oneOf(source.get('logLevel'), ['error', 'warn', 'info', 'debug'] as const, DEFAULTS.logLevel),
   };
 }

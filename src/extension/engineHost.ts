@@ -8,7 +8,12 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
-import { parseDocumentWith, type DocumentParser } from '../core/documents';
+import {
+  looksLikePatentDocument,
+  parseDocumentWith,
+  SIGNATURE_BYTES,
+  type DocumentParser,
+} from '../core/documents';
 import { createEmbedder, type Embedder } from '../core/embedding';
 import { PassageIndex, defaultRoleOf, type DocumentInfo } from '../core/index/passage-index';
 import type { Logger } from '../core/logger';
@@ -58,6 +63,9 @@ interface Engine {
   statusListener: { dispose(): void };
 }
 
+/** At most this many text/XML files are read to decide whether a workspace is a patent matter. */
+const MAX_SIGNATURE_CHECKS = 500;
+
 export interface EngineHostOptions {
   extensionPath: string;
   storageDir: string | undefined;
@@ -81,6 +89,8 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   private lastStatus: IndexStatus = { state: 'indexing', documents: 0, paragraphs: 0, modelId: '' };
   private modelLabel = '…';
   private disposed = false;
+  /** Set while indexing waits for the first search (see `defer`). */
+  private deferredReason: string | undefined;
 
   constructor(private readonly options: EngineHostOptions) {
     this.source = new VscodeDocumentSource(() => currentConfig());
@@ -116,7 +126,7 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   statusView(): StatusView {
     const s = this.lastStatus;
     const view: StatusView = {
-      state: this.engine ? s.state : s.state === 'error' ? 'error' : 'starting',
+      state: this.engine || this.deferredReason ? s.state : s.state === 'error' ? 'error' : 'starting',
       documents: s.documents,
       paragraphs: s.paragraphs,
       model: this.modelLabel,
@@ -133,8 +143,35 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
 
   // ---- lifecycle ------------------------------------------------------------------------------------
 
+  /**
+   * Whether the workspace holds a patent document (`looksLikePatentDocument` on the first MB of its text
+   * and XML files): `indexOnStartup: auto` starts indexing only then. Word and PDF files alone do not
+   * count — manuals and papers sit in many an ordinary repository.
+   */
+  async hasPatentDocuments(signal?: AbortSignal): Promise<boolean> {
+    const candidates = (await this.source.list(signal))
+      .filter((file) => /\.(?:xml|md|markdown|txt|text)$/i.test(file.uri) && file.size > 0)
+      .slice(0, MAX_SIGNATURE_CHECKS);
+    for (const file of candidates) {
+      try {
+        const bytes = await this.source.read(file.uri, signal);
+        if (looksLikePatentDocument(bytes.subarray(0, SIGNATURE_BYTES), file.uri)) return true;
+      } catch {
+        // Unreadable here is the index's to report, if it ever runs.
+      }
+    }
+    return false;
+  }
+
+  /** Indexing waits for the first search or Re-index: say so where the status is shown. */
+  defer(reason: string): void {
+    this.deferredReason = reason;
+    this.emit({ state: 'idle', documents: 0, paragraphs: 0, modelId: '', message: reason });
+  }
+
   /** Creates the engine (once) and starts the initial index update in the background. */
   start(): Promise<Engine> {
+    this.deferredReason = undefined;
     this.starting ??= this.createEngine().then((engine) => {
       this.engine = engine;
       // The full update starts at once: say "indexing" rather than a momentary "0 documents".
@@ -366,7 +403,8 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   private renderStatusBar(): void {
     const s = this.statusView();
     const counts = `${s.documents} documents, ${s.paragraphs.toLocaleString('en-US')} paragraphs`;
-    if (s.state === 'starting') this.statusBar.text = '$(sync~spin) Passages: starting';
+    if (this.deferredReason) this.statusBar.text = '$(database) Passages: not indexed';
+    else if (s.state === 'starting') this.statusBar.text = '$(sync~spin) Passages: starting';
     else if (s.state === 'indexing') {
       this.statusBar.text = s.progress
         ? `$(sync~spin) Passages: ${s.progress.done}/${s.progress.total}`

@@ -101,10 +101,21 @@ export function activate(context: vscode.ExtensionContext): PatentPassagesApi {
     `Patent Passages ${String(context.extension.packageJSON.version)} activated` +
       (vscode.workspace.isTrusted ? '' : ' in Restricted Mode (bundled model only)'),
   );
-  // Index in the background; the first search waits for the engine if it is not ready yet.
-  void engine
-    .start()
-    .catch((error: unknown) => notifier.error('Patent Passages could not start its index', error));
+  // Index in the background (in an ordinary code project only once asked: see indexOnStartup); the first
+  // search starts the engine, or waits for it, if it is not ready yet.
+  void (async () => {
+    const when = currentConfig().indexOnStartup;
+    if (when === 'never' || (when === 'auto' && !(await engine.hasPatentDocuments()))) {
+      const reason =
+        when === 'never'
+          ? 'Not indexed yet (indexOnStartup is "never"): a search or Re-index starts it.'
+          : 'Not indexed yet: no patent document found in this workspace. A search or Re-index starts it.';
+      logger.info(reason);
+      engine.defer(reason);
+      return;
+    }
+    await engine.start();
+  })().catch((error: unknown) => notifier.error('Patent Passages could not start its index', error));
 
   return { status: () => engine.status(), onDidChangeStatus: (l) => engine.onDidChangeStatus(l) };
 }

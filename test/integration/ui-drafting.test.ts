@@ -216,11 +216,19 @@ describe('Drafting UI (VS Code layer)', function () {
     assert.equal(defaults.topK, 10);
     assert.equal(defaults.hoverEnabled, true);
     assert.equal(defaults.codeLensEnabled, false);
+    assert.equal(defaults.indexOnStartup, 'auto');
 
     const odd = readConfig(
-      configSource({ mode: 'psychic', topK: 5000, minScore: -2, include: ['*.xml', 7, ''] }),
+      configSource({
+        mode: 'psychic',
+        topK: 5000,
+        minScore: -2,
+        include: ['*.xml', 7, ''],
+        indexOnStartup: 'sometimes',
+      }),
       true,
     );
+    assert.equal(odd.indexOnStartup, 'auto');
     assert.equal(odd.mode, 'hybrid');
     assert.equal(odd.topK, 200);
     assert.equal(odd.minScore, 0);

@@ -20,6 +20,7 @@ export {
   type ParseOptions,
   type TextFormat,
 } from './parse';
+export { looksLikePatentDocument, SIGNATURE_BYTES } from './patent-signature';
 export { stripReferenceSigns } from './reference-signs';
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import MiniSearch from 'minisearch';
 import { parseDocument } from '../../core/documents';
 import type { OnnxEmbedder } from '../../core/embedding';
@@ -22,7 +23,8 @@ Measures the passage index with the real model on this machine and prints the fi
     the bare embedder's throughput on the same texts (same run), and the longest event-loop stall;
   - at each size (default 1k, 10k, 100k paragraphs): cache size, save and load time, memory, query
     latency p50/p95 for an uncached claim (embedded now) and a cached one, lexical-only latency, the
-    longest event-loop stall during load and search; int8 vs float32 vector scan and our BM25 vs
+    longest event-loop stall during load and search (and per search phase), with the garbage-collection
+    pauses seen during the searches (count, count over 20 ms, longest); int8 vs float32 vector scan and our BM25 vs
     MiniSearch as baselines; and how load and search time grow with size.
 Paragraphs are real (USPTO/EPO XML and PatentMatch paragraphs from --data) reused with variations;
 above the indexing run, vectors are the real vectors of the base paragraphs with small random
@@ -49,6 +51,10 @@ interface SizeFigures {
   hybridCachedStagesP50Ms: Record<string, number>;
   lexicalMs: { p50: number; p95: number };
   searchMaxStallMs: number;
+  /** The longest stall per phase of the 60 searches: uncached hybrid, cached hybrid, lexical. */
+  searchMaxStallByPhaseMs: { uncached: number; cached: number; lexical: number };
+  /** Garbage-collection pauses seen during the same searches: how many, how many over 20 ms, longest. */
+  searchGc: { pauses: number; over20Ms: number; longestMs: number; longestKind: string };
   /** The same measurement on an idle event loop: stalls up to this size are the machine, not us. */
   idleMaxStallMs: number;
   baseline: {
@@ -263,9 +269,13 @@ async function benchSize(
   const offset = (sizeOffset += queryCount) % Math.max(1, base.claims.length - queryCount);
   const claims = base.claims.slice(offset, offset + queryCount);
   stall = stallMonitor();
+  const gc = gcMonitor();
+  let phase = stallMonitor();
   const uncached: number[] = [];
   for (const claim of claims)
     uncached.push(await timed(() => index.search({ text: claim, mode: 'hybrid', topK: 10 })));
+  const uncachedMaxStallMs = phase.stop();
+  phase = stallMonitor();
   const cached: number[] = [];
   const stages: Record<string, number[]> = {};
   for (const claim of claims) {
@@ -274,10 +284,14 @@ async function benchSize(
     cached.push(performance.now() - t);
     for (const [stage, ms] of Object.entries(response.timings)) (stages[stage] ??= []).push(ms);
   }
+  const cachedMaxStallMs = phase.stop();
+  phase = stallMonitor();
   const lexical: number[] = [];
   for (const claim of claims)
     lexical.push(await timed(() => index.search({ text: claim, mode: 'lexical', topK: 10 })));
+  const lexicalMaxStallMs = phase.stop();
   const searchMaxStallMs = stall.stop();
+  const searchGc = await gc.stop();
 
   // Baselines in the same run: a float32 scan vs our int8 scan; MiniSearch vs our BM25 (MiniSearch up to
   // 10k only: indexing 100k with it takes minutes here).
@@ -324,6 +338,12 @@ async function benchSize(
     hybridCachedStagesP50Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
     lexicalMs: percentiles(lexical),
     searchMaxStallMs: round(searchMaxStallMs),
+    searchMaxStallByPhaseMs: {
+      uncached: round(uncachedMaxStallMs),
+      cached: round(cachedMaxStallMs),
+      lexical: round(lexicalMaxStallMs),
+    },
+    searchGc,
     idleMaxStallMs: round(idleMaxStallMs),
     baseline: {
       float32ScanMs: round(float32ScanMs),
@@ -457,6 +477,42 @@ function stallMonitor(): { stop: () => number } {
     stop: () => {
       clearInterval(timer);
       return Math.max(0, worst, performance.now() - last - 2);
+    },
+  };
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/** Garbage-collection pauses of the main thread while it runs (PerformanceObserver 'gc' entries). */
+function gcMonitor(): {
+  stop: () => Promise<{ pauses: number; over20Ms: number; longestMs: number; longestKind: string }>;
+} {
+  const durations: { ms: number; kind: string }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { detail?: unknown }).detail as { kind?: number } | null | undefined;
+      const kind = detail?.kind ?? -1;
+      durations.push({ ms: entry.duration, kind: GC_KINDS[kind] ?? String(kind) });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: async () => {
+      // Entries are delivered asynchronously: let the last ones arrive.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.disconnect();
+      const longest = durations.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, kind: 'none' });
+      return {
+        pauses: durations.length,
+        over20Ms: durations.filter((d) => d.ms > 20).length,
+        longestMs: round(longest.ms),
+        longestKind: longest.kind,
+      };
     },
   };
 }

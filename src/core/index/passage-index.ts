@@ -104,6 +104,8 @@ export class PassageIndex implements PassageSearchService {
   private lastSave = 0;
   private pending = 0;
   private disposed = false;
+  /** The claim's row scores of a finished search, reused by the next (400 kB per query at 100k rows). */
+  private spareRowScores: Float32Array | undefined;
   /** Problems already reported, so each is logged once. */
   private readonly reported = new Set<string>();
 
@@ -193,8 +195,13 @@ export class PassageIndex implements PassageSearchService {
     // Score the vectors in slices that yield, so even a 100k-paragraph index never blocks the thread.
     const denseStarted = performance.now();
     const rowScoresVersion = this.corpus.vectors.version;
+    let rowBuffer = this.spareRowScores;
+    this.spareRowScores = undefined;
+    const rowSpan = this.corpus.vectors.rowSpan;
+    if (queryVector && (!rowBuffer || rowBuffer.length < rowSpan))
+      rowBuffer = new Float32Array(Math.ceil(rowSpan * 1.125));
     const queryRowScores = queryVector
-      ? await this.corpus.vectors.scoreAllSliced(queryVector, query.signal)
+      ? await this.corpus.vectors.scoreAllSliced(queryVector, query.signal, rowBuffer)
       : undefined;
     if (elements) {
       for (const element of elements)
@@ -221,6 +228,8 @@ export class PassageIndex implements PassageSearchService {
       timings,
       query.signal,
     );
+    // Not in a `finally`: an aborted search just leaves its buffer to the collector.
+    this.spareRowScores ??= rowBuffer;
     timings.total = performance.now() - started;
     const response: SearchResponse = { results, timings, mode };
     if (notice) response.notice = notice;

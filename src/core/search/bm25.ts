@@ -157,16 +157,26 @@ export class Bm25Index {
     for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
   }
 
+  /** Slots the index can hold without growing: the length a score array must have. */
+  get capacity(): number {
+    return this.lengths.length;
+  }
+
   /**
    * `scoreInto` as a generator that pauses (yields) after every ~64k postings, so a caller can give the
-   * event loop a turn while scoring common terms over 100k paragraphs.
+   * event loop a turn while scoring common terms over 100k paragraphs. `into`, when given, is an
+   * all-zero array of at least `capacity` entries that is scored into and returned as `scores` (a
+   * caller that reuses it zeroes it again); `touched` is then left empty, the caller scans its slots.
    */
   *scoreSteps(
     queryTerms: readonly string[],
     accept?: ((slot: number) => boolean) | Uint8Array,
+    into?: Float64Array,
   ): Generator<void, LexicalScores> {
     let sinceYield = 0;
-    const scores = new Float64Array(this.lengths.length);
+    if (into && into.length < this.lengths.length) throw new Error('BM25 score array too short');
+    const scores = into ?? new Float64Array(this.lengths.length);
+    const track = into === undefined;
     const touched: number[] = [];
     let upperBound = 0;
     if (this.liveCount === 0) return { scores, touched, upperBound };
@@ -194,7 +204,7 @@ export class Bm25Index {
         if (mask ? mask[slot] !== 1 : acceptFn && !acceptFn(slot)) continue;
         const tf = freqs[i] as number;
         const weight = (factor * tf) / (tf + k1 * (1 - b + (b * (lengths[slot] as number)) / averageLength));
-        if (scores[slot] === 0) touched.push(slot);
+        if (track && scores[slot] === 0) touched.push(slot);
         scores[slot] = (scores[slot] as number) + weight;
       }
     }

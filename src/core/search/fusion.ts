@@ -21,9 +21,15 @@ export const DEFAULT_FUSION: FusionOptions = { method: 'linear', denseWeight: 0.
  * Returns the fused ranking score of each candidate. `dense[i]` is the cosine (NaN when the candidate
  * has no vector yet), `lexical[i]` the normalised BM25 (0 when no term matched).
  */
-export function fuse(dense: Float64Array, lexical: Float64Array, options: FusionOptions): Float64Array {
+export function fuse(
+  dense: Float64Array,
+  lexical: Float64Array,
+  options: FusionOptions,
+  /** Written instead of a new array when given (as long as `dense`). */
+  into?: Float64Array,
+): Float64Array {
   const n = dense.length;
-  const out = new Float64Array(n);
+  const out = into ?? new Float64Array(n);
   const w = options.denseWeight;
   if (options.method === 'linear') {
     for (let i = 0; i < n; i++) out[i] = linearMix(dense[i] as number, lexical[i] as number, w);

@@ -5,7 +5,7 @@
  */
 import type { SourceRange } from '../documents/model';
 import { Analyzer } from './analyzer';
-import { Bm25Index } from './bm25';
+import { Bm25Index, type LexicalScores } from './bm25';
 import { DEFAULT_FUSION, fuse, linearMix, type FusionOptions } from './fusion';
 import type { DocumentRole, PassageHit, SearchMode } from './types';
 import { VectorTable } from './vector-table';
@@ -52,6 +52,12 @@ export class PassageCorpus {
   private positions: SlotPositions | undefined;
   private positionsVersion = -1;
   private positionsSlots = -1;
+  /**
+   * Scratch arrays of a finished search, kept for the next one: a 100k search needs ~6 MB of them, and
+   * allocating them anew per query made the collector stall the event loop (docs/notes/issue-6.md).
+   * One spare: searches that overlap (sliced ones can) take a fresh set.
+   */
+  private spareScratch: SearchScratch | undefined;
 
   constructor(
     dims: number,
@@ -103,10 +109,15 @@ export class PassageCorpus {
   ): Promise<PassageHit[]> {
     if (options.mode !== 'lexical') await this.slotPositionsSliced(signal);
     const steps = this.searchSteps(options, timings);
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done) return step.value;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      signal?.throwIfAborted();
+    try {
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return step.value;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+      }
+    } finally {
+      // An aborted search still hands its scratch arrays back (runs the generator's `finally`).
+      steps.return([]);
     }
   }
 
@@ -114,30 +125,49 @@ export class PassageCorpus {
     options: CorpusSearchOptions,
     timings: Record<string, number>,
   ): Generator<void, PassageHit[]> {
+    const scratch = this.spareScratch ?? new SearchScratch();
+    this.spareScratch = undefined;
+    try {
+      return yield* this.searchStepsWith(options, timings, scratch);
+    } finally {
+      this.spareScratch ??= scratch;
+    }
+  }
+
+  private *searchStepsWith(
+    options: CorpusSearchOptions,
+    timings: Record<string, number>,
+    scratch: SearchScratch,
+  ): Generator<void, PassageHit[]> {
     const { mode } = options;
     const n = this.slots.length;
     let started = performance.now();
-    const accepted = new Uint8Array(n);
+    scratch.fit(n, this.lexical.capacity);
+    const accepted = scratch.accepted;
     for (let slot = 0; slot < n; slot++) {
       const record = this.slots[slot];
-      if (record !== undefined && (!options.accept || options.accept(record))) accepted[slot] = 1;
+      accepted[slot] = record !== undefined && (!options.accept || options.accept(record)) ? 1 : 0;
     }
     timings.filter = performance.now() - started;
     yield;
 
     started = performance.now();
     const queryTerms = this.analyzer.terms(options.queryText);
-    const lexical = new Float64Array(n);
-    const rawLexical = mode !== 'dense' ? yield* this.lexical.scoreSteps(queryTerms, accepted) : undefined;
-    if (rawLexical && rawLexical.upperBound > 0) {
-      for (const slot of rawLexical.touched)
-        lexical[slot] = (rawLexical.scores[slot] as number) / rawLexical.upperBound;
+    const lexical = scratch.lexical;
+    let rawLexical: LexicalScores | undefined;
+    if (mode !== 'dense') {
+      scratch.rawLexical.fill(0);
+      rawLexical = yield* this.lexical.scoreSteps(queryTerms, accepted, scratch.rawLexical);
     }
+    if (rawLexical && rawLexical.upperBound > 0) {
+      const { scores, upperBound } = rawLexical;
+      for (let slot = 0; slot < n; slot++) lexical[slot] = (scores[slot] as number) / upperBound;
+    } else lexical.fill(0, 0, n);
     timings.lexical = performance.now() - started;
     yield;
 
     started = performance.now();
-    const dense = new Float64Array(n).fill(NaN);
+    const dense = scratch.dense.fill(NaN, 0, n);
     const useDense = mode !== 'lexical' && options.queryVector !== undefined;
     const positions = useDense ? this.slotPositions() : undefined;
     if (useDense && positions) {
@@ -156,7 +186,7 @@ export class PassageCorpus {
     started = performance.now();
     // Candidates: passages with a vector (dense, hybrid) or with a matching term (lexical, hybrid).
     let count = 0;
-    const candidateSlots = new Int32Array(n);
+    const candidateSlots = scratch.candidates;
     for (let slot = 0; slot < n; slot++) {
       if (accepted[slot] !== 1) continue;
       const hasDense = !Number.isNaN(dense[slot] as number);
@@ -167,8 +197,8 @@ export class PassageCorpus {
     }
     const candidates = candidateSlots.subarray(0, count);
     // Plain loops over typed arrays: Float64Array.from(array, fn) was the slowest step at 100k.
-    const candidateDense = new Float64Array(count);
-    const candidateLexical = new Float64Array(count);
+    const candidateDense = scratch.candidateDense.subarray(0, count);
+    const candidateLexical = scratch.candidateLexical.subarray(0, count);
     for (let i = 0; i < count; i++) {
       const slot = candidates[i] as number;
       candidateDense[i] = dense[slot] as number;
@@ -178,9 +208,11 @@ export class PassageCorpus {
     let rank: Float64Array;
     let shown: Float64Array;
     if (mode === 'lexical') rank = shown = candidateLexical;
-    else if (mode === 'dense') rank = shown = candidateDense.map((x) => Math.max(0, x));
-    else {
-      rank = fuse(candidateDense, candidateLexical, fusion);
+    else if (mode === 'dense') {
+      rank = shown = scratch.rank.subarray(0, count);
+      for (let i = 0; i < count; i++) rank[i] = Math.max(0, candidateDense[i] as number);
+    } else {
+      rank = fuse(candidateDense, candidateLexical, fusion, scratch.rank.subarray(0, count));
       shown =
         fusion.method === 'linear'
           ? rank
@@ -317,6 +349,35 @@ export class PassageCorpus {
       words.push(word);
     }
     return words;
+  }
+}
+
+/**
+ * The per-search arrays over all slots, grown with some headroom and reused by the next search.
+ * Every search writes each entry it reads (the raw BM25 array is zeroed before scoring).
+ */
+class SearchScratch {
+  accepted = new Uint8Array(0);
+  /** Raw BM25 per slot (`Bm25Index.capacity` long). */
+  rawLexical = new Float64Array(0);
+  lexical = new Float64Array(0);
+  dense = new Float64Array(0);
+  candidates = new Int32Array(0);
+  candidateDense = new Float64Array(0);
+  candidateLexical = new Float64Array(0);
+  rank = new Float64Array(0);
+
+  fit(slots: number, lexicalCapacity: number): void {
+    if (this.rawLexical.length < lexicalCapacity) this.rawLexical = new Float64Array(lexicalCapacity);
+    if (this.accepted.length >= slots) return;
+    const size = Math.max(slots, Math.ceil(slots * 1.125));
+    this.accepted = new Uint8Array(size);
+    this.lexical = new Float64Array(size);
+    this.dense = new Float64Array(size);
+    this.candidates = new Int32Array(size);
+    this.candidateDense = new Float64Array(size);
+    this.candidateLexical = new Float64Array(size);
+    this.rank = new Float64Array(size);
   }
 }
 

@@ -38,6 +38,11 @@ export class VectorTable {
     return this.rows - this.deadRows;
   }
 
+  /** Rows including removed entries' (not yet compacted): the length of `scoreAll`'s result. */
+  get rowSpan(): number {
+    return this.rows;
+  }
+
   has(hash: string): boolean {
     return this.entries.has(hash);
   }
@@ -103,8 +108,8 @@ export class VectorTable {
    * Cosine of `query` (normalised float32) against every row. Returns a Float32Array indexed by row;
    * read an entry's score with `bestOf`. Synchronous: at 100k rows use `scoreAllSliced`.
    */
-  scoreAll(query: Float32Array): Float32Array {
-    const out = new Float32Array(this.rows);
+  scoreAll(query: Float32Array, into?: Float32Array): Float32Array {
+    const out = rowBuffer(into, this.rows);
     this.scoreRows(query, out, 0, this.rows);
     return out;
   }
@@ -112,9 +117,15 @@ export class VectorTable {
   /**
    * The same as `scoreAll`, in slices of about 2M multiply-adds (a few ms) with a yield to the event
    * loop between them, so a search over a large index never blocks the extension host for long.
+   * `into`, when at least `rowSpan` long, is written instead of a new array (a view of
+   * it is returned): searches reuse it rather than allocate 400 kB per query at 100k rows.
    */
-  async scoreAllSliced(query: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
-    const out = new Float32Array(this.rows);
+  async scoreAllSliced(
+    query: Float32Array,
+    signal?: AbortSignal,
+    into?: Float32Array,
+  ): Promise<Float32Array> {
+    const out = rowBuffer(into, this.rows);
     const rowsPerSlice = Math.max(256, Math.floor(2_000_000 / this.dims));
     for (let start = 0; start < this.rows; start += rowsPerSlice) {
       if (start > 0) {
@@ -208,6 +219,11 @@ export class VectorTable {
     this.rowCapacity = scales.length;
     this.deadRows = 0;
   }
+}
+
+/** `into` cut to `rows` entries when it is long enough, else a new array. */
+function rowBuffer(into: Float32Array | undefined, rows: number): Float32Array {
+  return into && into.length >= rows ? into.subarray(0, rows) : new Float32Array(rows);
 }
 
 /** Symmetric int8: q = round(v / s), s = max|v| / 127; cosine error on 512-d unit vectors ≈ 1e-3. */

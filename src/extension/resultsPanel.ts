@@ -11,20 +11,12 @@ import { currentConfig, updateSetting } from './config';
 import { isAbortError } from './cancellation';
 import { describeError } from './notifier';
 import type { PassageActions } from './passageActions';
+import { RenderTimer } from './renderTimer';
 import { settingsOf, toResultsView, type SearchService } from './searchService';
 import { WebviewChannel } from './webviewChannel';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'patentPassages.results';
-
-export interface SearchTimingEvent {
-  view: 'panel' | 'sidebar';
-  searchId: number;
-  /** From the start of the command (or cursor move) to the webview reporting the rows painted. */
-  totalMs: number;
-  searchMs: number;
-  count: number;
-}
 
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -38,9 +30,7 @@ export class ResultsPanel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Where the claim's editor is, so opened passages go beside the panel, not over it. */
   private sourceColumn: vscode.ViewColumn | undefined;
-  private readonly started = new Map<number, { at: number; searchMs: number }>();
-  private readonly timings = new vscode.EventEmitter<SearchTimingEvent>();
-  readonly onDidRender = this.timings.event;
+  private readonly renderTimer: RenderTimer;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -49,6 +39,12 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly status: () => StatusView,
     private readonly logger: Logger,
   ) {
+    this.renderTimer = new RenderTimer(
+      logger,
+      (count, totalMs, searchMs) =>
+        `Panel: ${count} passages on screen ${totalMs.toFixed(0)} ms after the command ` +
+        `(search ${searchMs.toFixed(0)} ms)`,
+    );
     const refresh = (): void => {
       if (!this.panel || !this.lastQuery || this.searching) return;
       void this.show(this.lastQuery, this.sourceColumn, performance.now(), false).catch((error: unknown) =>
@@ -100,7 +96,7 @@ export class ResultsPanel implements vscode.Disposable {
       if (controller.signal.aborted) return;
       this.results = toResultsView(searchId, outcome);
       this.searching = undefined;
-      this.started.set(searchId, { at: startedAt, searchMs: outcome.elapsedMs });
+      this.renderTimer.start(searchId, startedAt, outcome.elapsedMs);
       this.channel?.post({ type: 'results', results: this.results });
     } catch (error) {
       if (controller.signal.aborted || isAbortError(error)) return;
@@ -224,24 +220,9 @@ export class ResultsPanel implements vscode.Disposable {
       case 'setElementMatching':
         await updateSetting('elementMatching', message.enabled);
         break;
-      case 'rendered': {
-        const started = this.started.get(message.searchId);
-        if (!started) break;
-        this.started.delete(message.searchId);
-        const totalMs = performance.now() - started.at;
-        this.logger.info(
-          `Panel: ${message.count} passages on screen ${totalMs.toFixed(0)} ms after the command ` +
-            `(search ${started.searchMs.toFixed(0)} ms)`,
-        );
-        this.timings.fire({
-          view: 'panel',
-          searchId: message.searchId,
-          totalMs,
-          searchMs: started.searchMs,
-          count: message.count,
-        });
+      case 'rendered':
+        this.renderTimer.rendered(message.searchId, message.count);
         break;
-      }
       default:
         break;
     }
@@ -256,6 +237,5 @@ export class ResultsPanel implements vscode.Disposable {
     this.controller?.abort();
     for (const s of this.subscriptions) s.dispose();
     this.panel?.dispose();
-    this.timings.dispose();
   }
 }

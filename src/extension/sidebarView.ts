@@ -11,7 +11,7 @@ import { currentConfig, updateSetting } from './config';
 import { isAbortError } from './cancellation';
 import { describeError } from './notifier';
 import type { PassageActions } from './passageActions';
-import type { SearchTimingEvent } from './resultsPanel';
+import { RenderTimer } from './renderTimer';
 import { settingsOf, toResultsView, type SearchService } from './searchService';
 import { WebviewChannel } from './webviewChannel';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -42,12 +42,16 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
   /** Counts `update` calls: one overtaken by a newer while it awaited the claim drops its answer. */
   private updates = 0;
   private lastEditor: vscode.TextEditor | undefined;
-  private readonly started = new Map<number, { at: number; searchMs: number }>();
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly timings = new vscode.EventEmitter<SearchTimingEvent>();
-  readonly onDidRender = this.timings.event;
+  private readonly renderTimer: RenderTimer;
 
   constructor(private readonly deps: SidebarDeps) {
+    this.renderTimer = new RenderTimer(
+      deps.logger,
+      (count, totalMs, searchMs) =>
+        `Sidebar: ${count} passages on screen ${totalMs.toFixed(0)} ms after the cursor moved ` +
+        `(debounce ${DEBOUNCE_MS} ms, search ${searchMs.toFixed(0)} ms)`,
+    );
     this.subscriptions.push(
       vscode.window.onDidChangeTextEditorSelection((e) => this.schedule(e.textEditor)),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -163,7 +167,7 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       const outcome = await this.deps.service.search(query, controller.signal);
       if (controller.signal.aborted) return;
       this.results = toResultsView(searchId, outcome);
-      this.started.set(searchId, { at: movedAt, searchMs: outcome.elapsedMs });
+      this.renderTimer.start(searchId, movedAt, outcome.elapsedMs);
       this.channel?.post({ type: 'results', results: this.results });
     } catch (error) {
       if (controller.signal.aborted || isAbortError(error)) return;
@@ -219,24 +223,9 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
       case 'showLog':
         await vscode.commands.executeCommand('patentPassages.showLog');
         break;
-      case 'rendered': {
-        const started = this.started.get(message.searchId);
-        if (!started) break;
-        this.started.delete(message.searchId);
-        const totalMs = performance.now() - started.at;
-        this.deps.logger.info(
-          `Sidebar: ${message.count} passages on screen ${totalMs.toFixed(0)} ms after the cursor moved ` +
-            `(debounce ${DEBOUNCE_MS} ms, search ${started.searchMs.toFixed(0)} ms)`,
-        );
-        this.timings.fire({
-          view: 'sidebar',
-          searchId: message.searchId,
-          totalMs,
-          searchMs: started.searchMs,
-          count: message.count,
-        });
+      case 'rendered':
+        this.renderTimer.rendered(message.searchId, message.count);
         break;
-      }
       default:
         break;
     }
@@ -251,6 +240,5 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     if (this.timer) clearTimeout(this.timer);
     this.controller?.abort();
     for (const s of this.subscriptions) s.dispose();
-    this.timings.dispose();
   }
 }

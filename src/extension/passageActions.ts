@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import { citation, citationList, exportCsv, exportMarkdown } from '../shared/citations';
-import type { ResultItem, ResultsView } from '../shared/protocol';
+import type { ResultItem, ResultsView, WebviewMessage } from '../shared/protocol';
 import { describeError, type Notifier } from './notifier';
 import { hitUri } from './searchService';
 
@@ -101,6 +101,41 @@ export class PassageActions implements vscode.Disposable {
       language: pick.format === 'markdown' ? 'markdown' : 'csv',
     });
     await vscode.window.showTextDocument(document, { preview: false });
+  }
+
+  /**
+   * The result-list messages the panel and the sidebar both send (open, copy, export, show log); returns
+   * false for any other message, which the view handles itself.
+   */
+  async handleResultMessage(
+    message: WebviewMessage,
+    results: ResultsView | undefined,
+    column: vscode.ViewColumn | undefined,
+  ): Promise<boolean> {
+    const item = (itemId: string) => results?.items.find((i) => i.id === itemId);
+    switch (message.type) {
+      case 'open': {
+        const found = item(message.itemId);
+        if (found) await this.open(found, column ?? vscode.ViewColumn.One);
+        return true;
+      }
+      case 'copyCitation': {
+        const found = item(message.itemId);
+        if (found) await this.copyCitation(found);
+        return true;
+      }
+      case 'copyAllCitations':
+        if (results) await this.copyAll(results);
+        return true;
+      case 'export':
+        if (results) await this.export(results);
+        return true;
+      case 'showLog':
+        await vscode.commands.executeCommand('patentPassages.showLog');
+        return true;
+      default:
+        return false;
+    }
   }
 
   private clearHighlight(): void {

@@ -192,31 +192,9 @@ export class ResultsPanel implements vscode.Disposable {
     return messages;
   }
 
-  private item(itemId: string) {
-    return this.results?.items.find((i) => i.id === itemId);
-  }
-
   private async handle(message: WebviewMessage): Promise<void> {
+    if (await this.actions.handleResultMessage(message, this.results, this.sourceColumn)) return;
     switch (message.type) {
-      case 'open': {
-        const item = this.item(message.itemId);
-        if (item) await this.actions.open(item, this.sourceColumn ?? vscode.ViewColumn.One);
-        break;
-      }
-      case 'copyCitation': {
-        const item = this.item(message.itemId);
-        if (item) await this.actions.copyCitation(item);
-        break;
-      }
-      case 'copyAllCitations':
-        if (this.results) await this.actions.copyAll(this.results);
-        break;
-      case 'export':
-        if (this.results) await this.actions.export(this.results);
-        break;
-      case 'showLog':
-        await vscode.commands.executeCommand('patentPassages.showLog');
-        break;
       case 'setElementMatching':
         await updateSetting('elementMatching', message.enabled);
         break;

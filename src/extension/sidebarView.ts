@@ -183,28 +183,10 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
     }
   }
 
-  private item(itemId: string) {
-    return this.results?.items.find((i) => i.id === itemId);
-  }
-
   private async handle(message: WebviewMessage): Promise<void> {
+    if (await this.deps.actions.handleResultMessage(message, this.results, this.lastEditor?.viewColumn))
+      return;
     switch (message.type) {
-      case 'open': {
-        const item = this.item(message.itemId);
-        if (item) await this.deps.actions.open(item, this.lastEditor?.viewColumn ?? vscode.ViewColumn.One);
-        break;
-      }
-      case 'copyCitation': {
-        const item = this.item(message.itemId);
-        if (item) await this.deps.actions.copyCitation(item);
-        break;
-      }
-      case 'copyAllCitations':
-        if (this.results) await this.deps.actions.copyAll(this.results);
-        break;
-      case 'export':
-        if (this.results) await this.deps.actions.export(this.results);
-        break;
       case 'openPanel':
         if (this.results) this.deps.openInPanel(this.results, this.lastEditor?.viewColumn);
         break;
@@ -219,9 +201,6 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
         break;
       case 'setScope':
         await updateSetting('scope', message.scope);
-        break;
-      case 'showLog':
-        await vscode.commands.executeCommand('patentPassages.showLog');
         break;
       case 'rendered':
         this.renderTimer.rendered(message.searchId, message.count);

@@ -29,15 +29,6 @@ function record(what: string, ms: number): void {
   console.log(`      [timing] ${line}`);
 }
 
-async function goToLine(page: Page, line: number): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
-
 /** A screenshot of the smallest rectangle holding `regions` (for docs/images). */
 async function regionShot(page: Page, name: string, ...regions: Locator[]): Promise<void> {
   const boxes = (await Promise.all(regions.map((r) => r.first().boundingBox()))).filter((b) => b !== null);
@@ -115,7 +106,7 @@ describe('Drafting UI', function () {
     await workbench.openFile(DRAFT);
     const status = await waitForIndex(workbench);
     console.log(`      index ready: ${status}`);
-    await goToLine(page, CLAIM_1_LINE);
+    await workbench.goToLine(CLAIM_1_LINE);
 
     panel = workbench.webview(extensionId);
     const started = Date.now();
@@ -150,14 +141,14 @@ describe('Drafting UI', function () {
     await regionShot(page, 'docs-panel', page.locator('.part.editor .editor-group-container').nth(1));
 
     // Again with the panel open (no webview to create): claim 6.
-    await goToLine(page, CLAIM_6_LINE);
+    await workbench.goToLine(CLAIM_6_LINE);
     const again = Date.now();
     await page.keyboard.press('Control+Alt+P');
     await panel.locator('.query-title', { hasText: 'Claim 6' }).waitFor({ timeout: 30_000 });
     await panel.locator('body[data-state="results"] ol.results .result').first().waitFor();
     record('command → results on screen (panel already open, claim 6)', Date.now() - again);
     // Back to claim 1 for the steps below.
-    await goToLine(page, CLAIM_1_LINE);
+    await workbench.goToLine(CLAIM_1_LINE);
     await page.keyboard.press('Control+Alt+P');
     await panel.locator('.query-title', { hasText: 'Claim 1' }).waitFor({ timeout: 30_000 });
   });
@@ -171,7 +162,7 @@ describe('Drafting UI', function () {
     // Back to the editor, then into claim 3.
     await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
     const started = Date.now();
-    await goToLine(page, CLAIM_3_LINE);
+    await workbench.goToLine(CLAIM_3_LINE);
     await sidebar.locator('body[data-claim="3"] ol.results .result').first().waitFor({ timeout: 30_000 });
     record('cursor move → sidebar updated (claim 1 → 3, incl. 300 ms debounce)', Date.now() - started);
     const title = await sidebar.locator('.query-title').innerText();
@@ -183,7 +174,7 @@ describe('Drafting UI', function () {
 
     // Once more, to claim 5 (measured again: the model is warm now).
     const again = Date.now();
-    await goToLine(page, CLAIM_5_LINE);
+    await workbench.goToLine(CLAIM_5_LINE);
     await sidebar.locator('body[data-claim="5"] ol.results .result').first().waitFor({ timeout: 30_000 });
     record('cursor move → sidebar updated (claim 3 → 5)', Date.now() - again);
     await workbench.screenshot('ui-sidebar-claim-5');
@@ -192,7 +183,7 @@ describe('Drafting UI', function () {
 
   it('hovering a claim shows its best passages with scores', async () => {
     // Claim 1 was searched above, so its scores are remembered and the hover shows them at once.
-    await goToLine(page, CLAIM_1_LINE);
+    await workbench.goToLine(CLAIM_1_LINE);
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
     const number = editor.locator('.margin-view-overlays .line-numbers', {
       hasText: new RegExp(`^${CLAIM_1_LINE}$`),

@@ -39,9 +39,7 @@ describe('Drafting UI in a multi-root workspace', function () {
       .waitFor({ timeout: 180_000 });
     await workbench.runCommand('Patent Passages: Focus on Similar Passages View');
     // Into claim 1 of the draft.
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget .quick-input-box input').fill(':64');
-    await page.keyboard.press('Enter');
+    await workbench.goToLine(64);
     const sidebar = workbench.webview(extensionId, { view: true });
     await sidebar.locator('body[data-claim="1"] ol.results .result').first().waitFor({ timeout: 60_000 });
     const uris = () =>

@@ -51,6 +51,27 @@ export class Workbench {
     await this.quickInput(`>${title}`, title);
   }
 
+  /**
+   * Moves the active editor's cursor to `line` (1-based) through the palette's ":line". F1 pressed while a
+   * webview has the focus can be swallowed by its frame: then give the editor the focus and press again.
+   */
+  async goToLine(line: number): Promise<void> {
+    const input = this.page.locator(palette.input);
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ timeout: 3000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      }
+    }
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(palette.widget).waitFor({ state: 'hidden' });
+  }
+
   /** Opens a workspace file in an editor through Quick Open and waits for its tab. */
   async openFile(relativePath: string): Promise<Locator> {
     const name = relativePath.split('/').pop() ?? relativePath;

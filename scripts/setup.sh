@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing need on a fresh Debian machine:
 #   1. Debian packages: chromium (the test browser), libkrb5-dev + build tools (code-server's native
-#      modules build from source), ripgrep (stands in for @vscode/ripgrep's GitHub download);
+#      modules build from source), ripgrep (stands in for @vscode/ripgrep's GitHub download), strace (the
+#      privacy test watches system calls);
 #   2. the project's npm dependencies (`npm ci`, onnxruntime-node's CUDA download skipped);
 #   3. code-server 4.100.3 (VS Code 1.100.3, the last release for Node 20) into .vscode-test/code-server/,
 #      a test tool kept out of the extension's own dependencies.
@@ -13,7 +14,7 @@ root=$PWD
 
 readonly CODE_SERVER_VERSION=4.100.3
 readonly CODE_SERVER_DIR="$root/.vscode-test/code-server"
-readonly APT_PACKAGES=(chromium libkrb5-dev ripgrep build-essential python3 ca-certificates)
+readonly APT_PACKAGES=(chromium libkrb5-dev ripgrep build-essential python3 ca-certificates strace)
 
 step_started=0
 step() {

@@ -67,6 +67,11 @@ export interface PatentDocument {
    * formats the ranges refer to the file's own decoded text and this is absent.
    */
   sourceText?: string;
+  /**
+   * What was repaired or left out while reading (damaged XML recovered, a limit met), one sentence each,
+   * naming the file and, where there is one, the line. Absent when the document read cleanly.
+   */
+  warnings?: string[];
 }
 
 /** A claim that refers back to no other claim. */

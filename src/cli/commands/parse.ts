@@ -10,7 +10,9 @@ each depends on, and its description paragraphs, with their source ranges (0-bas
 
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
-              text, range}]} on stdout
+              text, range}], "warnings"?: [...]} on stdout
+
+Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
   --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 `;
 
@@ -60,6 +62,7 @@ function json(document: PatentDocument): string {
       text: p.text,
       range: p.range,
     })),
+    warnings: document.warnings,
   })}\n`;
 }
 
@@ -105,6 +108,7 @@ export const parseCommand: CliCommand = {
     }
     try {
       const document = await parseDocument(bytes, file, { maxBytes });
+      if (!asJson) for (const warning of document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
       io.stdout(asJson ? json(document) : summary(document));
       return 0;
     } catch (error) {

@@ -509,8 +509,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       open.end = cutAt;
       open.truncated = true;
     }
-    repair(cutAt, `the text ends inside <${innermost.name}>`);
-  } else if (cutAt < length) repair(cutAt, 'the text ends inside markup');
+    repair(length, `the text ends inside <${innermost.name}>`);
+  } else if (cutAt < length) repair(length, 'the text ends inside markup');
   if (firstRepair) {
     root.repairs = {
       count: repairCount,

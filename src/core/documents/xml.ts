@@ -310,7 +310,12 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     }
     stack.push(element);
     if (stack.length > MAX_XML_DEPTH) {
-      throw new DocumentError(file, 'malformed', `nests XML elements more than ${MAX_XML_DEPTH} deep.`);
+      const { line, column } = lineAndColumn(text, at);
+      throw new DocumentError(
+        file,
+        'malformed',
+        `nests XML elements more than ${MAX_XML_DEPTH} deep at line ${line}, column ${column}.`,
+      );
     }
   };
 

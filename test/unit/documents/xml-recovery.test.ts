@@ -335,7 +335,20 @@ describe('limits', () => {
     const source = read('uspto/US08930553.xml');
     const at = source.indexOf('</p>');
     const deep = source.slice(0, at) + '<b>'.repeat(MAX_XML_DEPTH) + source.slice(at);
-    assert.throws(() => parseXml(deep, 'deep.xml'), /deep\.xml: nests XML elements more than 500 deep\./);
+    // The element that goes one deeper than allowed is one of the inserted <b>: the message names it.
+    const open = (text: string) =>
+      (text.match(/<[A-Za-z]/g)?.length ?? 0) - (text.match(/<\/|\/>/g)?.length ?? 0);
+    const depthBefore = open(source.slice(source.indexOf('<us-patent-grant'), at));
+    const offending = at + 3 * (MAX_XML_DEPTH - depthBefore);
+    assert.equal(deep.slice(offending, offending + 3), '<b>');
+    assert.throws(
+      () => parseXml(deep, 'deep.xml'),
+      (error: unknown) =>
+        error instanceof DocumentError &&
+        error.problem === 'malformed' &&
+        error.message ===
+          `deep.xml: nests XML elements more than 500 deep at ${editorPosition(deep, offending)}.`,
+    );
   });
 });
 

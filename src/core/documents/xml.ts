@@ -1,4 +1,5 @@
 import { DocumentError } from './errors';
+import { LineIndex } from './source-text';
 import { NAMED_ENTITIES } from './xml-entities';
 
 /** An element of a parsed XML file with the UTF-16 offsets of its markup in the source text. */
@@ -36,7 +37,7 @@ export const MAX_XML_DEPTH = 500;
  * Elements in one file. The shared US and EPO files have 191 to 4,281 elements, one per 46 (ST.32 grant) to
  * 167 bytes; at the densest, a document at the 20 MB file limit would have about 460,000. A million leaves
  * twice that and 230 times the largest sample, and stops a file of 19 MB of `<p/>` (4.75 million elements)
- * in about half a second instead of filling memory.
+ * in 1–2 s and about 170 MB instead of filling memory (`scripts/bench/xml.ts`).
  */
 export const MAX_XML_ELEMENTS = 1_000_000;
 /**
@@ -100,19 +101,10 @@ function isXmlChar(code: number): boolean {
   );
 }
 
-/** 1-based line and column (UTF-16 code units) of an offset; lines end at "\n", "\r\n" or a lone "\r". */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10 || code === 13) {
-      if (code === 13 && text.charCodeAt(i + 1) === 10 && i + 1 < offset) i++;
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
+/** 1-based line and column (UTF-16 code units) of an offset, counted as the editor and the ranges count. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const { line, character } = new LineIndex(text).positionAt(offset);
+  return { line: line + 1, column: character + 1 };
 }
 
 /** The one warning a repaired file gets: the first repair with its place, and how many more there were. */

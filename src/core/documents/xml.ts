@@ -311,10 +311,19 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     }
   };
 
+  /** No `<` or `>` from `from` to the end of the text: a tag there was cut off. */
+  const runsToEnd = (from: number): boolean => {
+    for (let i = from; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 60 || code === 62) return false;
+    }
+    return true;
+  };
+
   /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
   const readStartTag = (at: number): number => {
     let i = nameEnd(text, at + 1);
-    if (i === at + 1) return NOT_MARKUP;
+    if (i === at + 1) return at + 1 >= length ? CUT_OFF : NOT_MARKUP;
     const name = text.slice(at + 1, i);
     let attributes = NO_ATTRIBUTES;
     let tagRepair: { offset: number; what: string } | undefined;
@@ -330,8 +339,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       }
       ATTRIBUTE.lastIndex = i;
       const match = ATTRIBUTE.exec(text);
-      // Not `name=value`: "a <b and c" is text, not a tag.
-      if (!match) return NOT_MARKUP;
+      // Not `name=value`: "a <b and c" is text, not a tag, unless the text ends first (`<p id`).
+      if (!match) return runsToEnd(i) ? CUT_OFF : NOT_MARKUP;
       const [whole, attributeName = '', double, single, unquoted] = match;
       let value: string;
       let next = i + whole.length;
@@ -344,6 +353,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
         value = decode(next - unquoted.length, next, true);
       } else {
         // `name="…` with the closing quote missing before the next `<`: the value runs to the tag's end.
+        if (next >= length) return CUT_OFF;
         const quote = text[next];
         if (quote !== '"' && quote !== "'") return NOT_MARKUP;
         let valueEnd = next + 1;
@@ -365,7 +375,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
   /** `</name>` at `at`; returns the offset past it. */
   const readEndTag = (at: number): number => {
     let i = nameEnd(text, at + 2);
-    if (i === at + 2) return NOT_MARKUP;
+    if (i === at + 2) return at + 2 >= length ? CUT_OFF : NOT_MARKUP;
     const name = text.slice(at + 2, i);
     while (i < length && text.charCodeAt(i) <= 32) i++;
     if (i >= length) return CUT_OFF;
@@ -462,7 +472,11 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       return close + 3;
     }
     if (text.startsWith('<!DOCTYPE', at)) return readDoctype(at);
-    return NOT_MARKUP;
+    // The text ends in the opening of one of them (`<!-`).
+    const rest = text.slice(at, at + 9);
+    const cut =
+      rest.length < 9 && ['<!--', '<![CDATA[', '<!DOCTYPE'].some((opening) => opening.startsWith(rest));
+    return cut ? CUT_OFF : NOT_MARKUP;
   };
 
   const readProcessingInstruction = (at: number): number => {

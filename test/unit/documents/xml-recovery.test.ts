@@ -229,6 +229,30 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
     });
   }
 
+  it('a damaged start tag keeps its element and its well-formed attributes', () => {
+    const path = 'uspto/US08926509.xml';
+    const source = read(path);
+    const clean = parsePatentXml(source, path, undefined);
+    for (const [damage, what, marker] of [
+      // The repair is where the junk starts ("n&um" is no attribute) and where the "<" is.
+      [(tag: string) => tag.replace(' num=', ' n&um='), 'damaged start tag <claim>', 'n&um'],
+      [(tag: string) => tag.replace('num="', 'num="<'), '"<" in the value of attribute "num"', '"<'],
+    ] as const) {
+      const claim = clean.claims[1]!;
+      const tagEnd = source.indexOf('>', claim.range.startOffset) + 1;
+      const tag = source.slice(claim.range.startOffset, tagEnd);
+      const damagedTag = damage(tag);
+      const delta = damagedTag.length - tag.length;
+      const damagedText = source.slice(0, claim.range.startOffset) + damagedTag + source.slice(tagEnd);
+      const damaged = parsePatentXml(damagedText, path, undefined);
+      const texts = (d: PatentDocument) => d.claims.map((c) => `${c.number}: ${c.text}`);
+      assert.deepEqual(texts(damaged), texts(clean));
+      assert.equal(damaged.claims[1]!.range.endOffset, claim.range.endOffset + delta);
+      const repairAt = claim.range.startOffset + damagedTag.indexOf(marker) + (marker === '"<' ? 1 : 0);
+      assert.match(damaged.warnings![0]!, warningPattern(path, what, damagedText, repairAt));
+    }
+  });
+
   it('names line 96 for a bare "&" on line 96 of an EPO grant (saxes named the next ";", line 113)', () => {
     const path = 'ep/grant-v1-2-B2.xml';
     const lines = read(path).split('\n');

@@ -11,9 +11,9 @@ each depends on, and its description paragraphs, with their source ranges (0-bas
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
               text, range}], "warnings"?: [...]} on stdout
+  --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 
 Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
-  --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 `;
 
 function at(range: SourceRange): string {

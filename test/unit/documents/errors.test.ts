@@ -61,6 +61,7 @@ describe('bad input', () => {
     await rejects(encode('{"a": 1}'), 'package.json', 'unknown-format', /\.json/);
     assert.deepEqual([...SUPPORTED_EXTENSIONS].sort(), [
       '.docx',
+      '.greenbook',
       '.markdown',
       '.md',
       '.pdf',

@@ -2,13 +2,18 @@ import { assembleDocument, type FoundClaim, type FoundParagraph } from './assemb
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { LineIndex, normalizeWhitespace } from './source-text';
+import { papApplicationDocument } from './uspto-pap-xml';
+import { st32GrantDocument } from './uspto-st32-xml';
 import { findAll, findFirst, parseXml, textContent, type XmlElement } from './xml';
 
-export type PatentXmlKind = 'uspto-xml' | 'epo-xml';
+export type PatentXmlKind = 'uspto-xml' | 'uspto-pap-xml' | 'uspto-st32-xml' | 'epo-xml';
 
 /** The kind of patent XML a root element name announces, if any. */
 export function patentXmlKind(rootName: string): PatentXmlKind | undefined {
   if (rootName === 'us-patent-grant' || rootName === 'us-patent-application') return 'uspto-xml';
+  // US 2001–2004: applications (pap DTD v1.5/v1.6) and ST.32 grants, upper case as the USPTO wrote them.
+  if (rootName === 'patent-application-publication') return 'uspto-pap-xml';
+  if (rootName === 'PATDOC' || rootName === 'patdoc') return 'uspto-st32-xml';
   if (rootName === 'ep-patent-document') return 'epo-xml';
   return undefined;
 }
@@ -106,7 +111,10 @@ function epTitle(root: XmlElement): string | undefined {
   return first;
 }
 
-/** Parses USPTO full-text XML (grant v4.x, application v4.0 2004) or EPO publication XML. */
+/**
+ * Parses USPTO full-text XML (grant v4.x, application v4.0 2004; 2001–2004 applications and ST.32 grants
+ * in their own files) or EPO publication XML.
+ */
 export function parsePatentXml(
   source: string,
   uri: string,
@@ -122,6 +130,8 @@ export function parsePatentXml(
       `is XML with root element <${root.name}>, not a USPTO or EPO patent document.`,
     );
   }
+  if (kind === 'uspto-pap-xml') return papApplicationDocument(root, source, uri, encoding);
+  if (kind === 'uspto-st32-xml') return st32GrantDocument(root, source, uri, encoding);
   const lines = new LineIndex(source);
   if (kind === 'uspto-xml') {
     return assembleDocument({

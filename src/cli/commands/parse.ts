@@ -11,8 +11,10 @@ line:character).
 
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
-              numbering, text, range}]} on stdout (numbering "reading-order": the format prints no
-              paragraph numbers and id r12 is the 12th paragraph)
+              numbering, text, range}], "warnings"?: [...]} on stdout (numbering "reading-order":
+              the format prints no paragraph numbers and id r12 is the 12th paragraph)
+
+Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
   --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 `;
 
@@ -63,6 +65,7 @@ function json(document: PatentDocument): string {
       text: p.text,
       range: p.range,
     })),
+    warnings: document.warnings,
   })}\n`;
 }
 
@@ -108,6 +111,7 @@ export const parseCommand: CliCommand = {
     }
     try {
       const document = await parseDocument(bytes, file, { maxBytes });
+      if (!asJson) for (const warning of document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
       io.stdout(asJson ? json(document) : summary(document));
       return 0;
     } catch (error) {

@@ -162,17 +162,21 @@ function claimsFrom(fields: Field[]): FoundClaim[] {
     if (body !== '') claims.push({ number: open.number, text: body, start: open.start, end: open.end });
     open = undefined;
   };
-  for (const field of fields) {
-    if (!CLAIM_SECTIONS.has(field.section)) continue;
+  const claimFields = fields.filter((f) => CLAIM_SECTIONS.has(f.section));
+  const hasNumLines = claimFields.some((f) => f.tag === 'NUM');
+  for (const field of claimFields) {
     if (field.tag === 'NUM') {
       close();
       const printed = Number.parseInt(fieldText(field), 10);
       const number = Number.isFinite(printed) && printed > 0 ? printed : claims.length + 1;
       open = { number, start: field.lineStart, end: field.end, texts: [] };
     } else if (TEXT_FIELD.test(field.tag)) {
-      if (!open) {
-        // No NUM line (a design's single claim, or a record that omits them): the text's own number.
-        const printed = /^\s*(\d{1,4})\s*\./.exec(field.lines[0] ?? '');
+      // Without NUM lines (a design's single claim, a record that omits them), a paragraph that starts
+      // with the next claim number starts that claim.
+      const printed = /^\s*(\d{1,4})\s*\./.exec(field.lines[0] ?? '');
+      const next = printed && !hasNumLines && (!open || Number(printed[1]) === open.number + 1);
+      if (!open || next) {
+        close();
         const number = printed ? Number(printed[1]) : claims.length + 1;
         open = { number, start: field.start, end: field.end, texts: [] };
       }

@@ -34,7 +34,8 @@ function paragraphNumber(element: XmlElement): string | undefined {
 function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
   if (!description) return [];
   const found: FoundParagraph[] = [];
-  for (const element of findAll(description, 'paragraph')) {
+  // A paragraph the file was cut off in is left out (the repair warning says where the text ends).
+  for (const element of findAll(description, 'paragraph').filter((e) => !e.truncated)) {
     const text = elementText(element, BLOCKS, NUMBER_ONLY);
     if (text === '') continue;
     const paragraph: FoundParagraph = { text, start: element.start, end: element.end };
@@ -47,7 +48,7 @@ function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
 
 function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
   if (!block) return [];
-  const elements = findAll(block, 'claim');
+  const elements = findAll(block, 'claim').filter((e) => !e.truncated);
   const numberById = new Map<string, number>();
   const claims = elements.map((element, index) => {
     const fromId = numberInId(element.attributes['id']);

@@ -25,7 +25,8 @@ const BLOCKS = new Set(['PARA', 'CLMSTEP', 'PTEXT', 'H', 'BTEXT', 'TABLE', 'ROW'
 function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
   if (!description) return [];
   const found: FoundParagraph[] = [];
-  for (const element of findAll(description, 'PARA')) {
+  // A paragraph the file was cut off in is left out (the repair warning says where the text ends).
+  for (const element of findAll(description, 'PARA').filter((e) => !e.truncated)) {
     const text = elementText(element, BLOCKS);
     if (text === '') continue;
     const paragraph: FoundParagraph = { text, start: element.start, end: element.end };
@@ -39,14 +40,16 @@ function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
 function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
   if (!block) return [];
   const numberById = new Map<string, number>();
-  const claims = findAll(block, 'CLM').map((element, index) => {
-    const fromId = numberInId(element.attributes['ID']);
-    const { printed, body } = splitClaimNumber(elementText(element, BLOCKS), fromId);
-    const number = printed ?? fromId ?? index + 1;
-    const id = element.attributes['ID'];
-    if (id) numberById.set(id, number);
-    return { element, number, body };
-  });
+  const claims = findAll(block, 'CLM')
+    .filter((e) => !e.truncated)
+    .map((element, index) => {
+      const fromId = numberInId(element.attributes['ID']);
+      const { printed, body } = splitClaimNumber(elementText(element, BLOCKS), fromId);
+      const number = printed ?? fromId ?? index + 1;
+      const id = element.attributes['ID'];
+      if (id) numberById.set(id, number);
+      return { element, number, body };
+    });
   return claims.map(({ element, number, body }) => {
     const markupReferences: number[] = [];
     for (const reference of findAll(element, 'CLREF')) {

@@ -166,6 +166,29 @@ describe('APS Green Book grants', () => {
     assert.equal(fromEditor.claims.length, 3);
   });
 
+  it("reads claims without NUM lines by their printed numbers, and a design patent's one claim", () => {
+    const claims = parseGreenBook(
+      'PATN\nWKU  039373754\nCLMS\nSTM  I claim:\nPAR  1. A bumper support comprising a strap.\nPAR  2. The support of claim 1,\n      wherein the strap is steel.\n',
+      'no-num.greenbook',
+    ).claims;
+    assert.deepEqual(
+      claims.map((c) => [c.number, c.dependsOn, c.text]),
+      [
+        [1, [], 'A bumper support comprising a strap.'],
+        [2, [1], 'The support of claim 1, wherein the strap is steel.'],
+      ],
+    );
+    const design = parseGreenBook(
+      'PATN\nWKU  D02456781\nAPT  4\nDCLM\nPAR  The ornamental design for a lamp, as shown.\n',
+      'design.greenbook',
+    );
+    assert.equal(design.publicationNumber, 'USD245678S');
+    assert.deepEqual(
+      design.claims.map((c) => [c.number, c.text]),
+      [[1, 'The ornamental design for a lamp, as shown.']],
+    );
+  });
+
   it('reads only the first of several records, and says so', () => {
     const one = readFileSync(files[1]!, 'latin1');
     const document = parseGreenBook(`${one}\n${one}`, 'two.greenbook');

@@ -181,6 +181,36 @@ describe('US grants 2002–2004 (ST.32 <PATDOC>)', () => {
   }
 });
 
+describe('damaged 2001–2004 files', () => {
+  it('an application cut off inside a claim keeps the claims and paragraphs before the cut, with a warning', async () => {
+    const source = readFileSync(applications[0]!, 'utf8');
+    const cut = source.slice(0, source.indexOf('<claim id="CLM-00005">') + 60);
+    const document = await parseDocumentText(cut, 'cut.xml');
+    assert.deepEqual(
+      document.claims.map((c) => c.number),
+      [1, 2, 3, 4],
+    );
+    assert.equal(document.paragraphs.length, 41);
+    assert.match(document.warnings?.[0] ?? '', /^cut\.xml: repaired damaged XML/);
+  });
+
+  it('a grant with a bare & in a paragraph reads every paragraph and says where the damage is', async () => {
+    const source = readFileSync(grants[0]!, 'utf8').replace(
+      'Common Request Broker Architecture',
+      'Common Request & Broker',
+    );
+    const line = source.slice(0, source.indexOf('Request & Broker')).split('\n').length;
+    const document = await parseDocumentText(source, 'amp.xml');
+    assert.equal(document.paragraphs.length, 42);
+    assert.equal(document.claims.length, 22);
+    assert.ok(document.paragraphs.some((p) => p.text.includes('Common Request & Broker')));
+    assert.match(
+      document.warnings?.[0] ?? '',
+      new RegExp(`^amp\\.xml: repaired damaged XML .* at line ${line},`),
+    );
+  });
+});
+
 describe('parse --json on every shared sample', () => {
   const samples = ['uspto', 'uspto-2001', 'uspto-greenbook', 'ep'].flatMap((folder) =>
     readdirSync(join(DATA, folder)).map((name) => join(DATA, folder, name)),

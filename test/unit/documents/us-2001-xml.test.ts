@@ -19,7 +19,11 @@ const applications = [
   join(FIXTURES, 'US20010000044A1-cut.xml'),
   join(FIXTURES, 'US20010000044A1-v16-markup.xml'),
 ];
-const grants = [join(DATA, 'uspto-2001/US06336130.xml'), join(FIXTURES, 'US06336130-cut.xml')];
+const grants = [
+  join(DATA, 'uspto-2001/US06336130.xml'),
+  join(FIXTURES, 'US06336130-cut.xml'),
+  join(FIXTURES, 'US06336130-v24-empty-elements.xml'),
+];
 
 /** The markup from the first `open` to the next `close`. */
 function block(source: string, open: string, close: string): string {
@@ -179,6 +183,34 @@ describe('US grants 2002–2004 (ST.32 <PATDOC>)', () => {
       assert.ok(document.abstract?.startsWith(stripTags(block(source, '<SDOAB>', '</SDOAB>')).slice(0, 60)));
     });
   }
+});
+
+describe('SGML-style EMPTY elements of 2001–2002 grants (DTD v2.4)', () => {
+  it('read as the XML-style file reads, with no warning: the file is as its DTD allows', async () => {
+    const sgml = await parseDocument(readFileSync(grants[2]!), grants[2]!);
+    const xml = await parseDocument(readFileSync(grants[1]!), grants[1]!);
+    assert.ok(/<CITED-BY-EXAMINER>/.test(readFileSync(grants[2]!, 'utf8')));
+    assert.equal(sgml.warnings, undefined);
+    assert.deepEqual(
+      sgml.claims.map((c) => [c.number, c.text, c.dependsOn]),
+      xml.claims.map((c) => [c.number, c.text, c.dependsOn]),
+    );
+    assert.deepEqual(
+      sgml.paragraphs.map((p) => [p.id, p.text]),
+      xml.paragraphs.map((p) => [p.id, p.text]),
+    );
+  });
+
+  it('still warns when such a file is damaged besides', async () => {
+    const source = readFileSync(grants[2]!, 'utf8');
+    const cut = source.slice(0, source.indexOf('<CLM ID="CLM-00005">') + 40);
+    const document = await parseDocumentText(cut, 'cut-v24.xml');
+    assert.deepEqual(
+      document.claims.map((c) => c.number),
+      [1, 2, 3, 4],
+    );
+    assert.match(document.warnings?.[0] ?? '', /^cut-v24\.xml: repaired damaged XML/);
+  });
 });
 
 describe('damaged 2001–2004 files', () => {

@@ -20,6 +20,8 @@ const files = [
   ...readdirSync(DATA).map((f) => join(DATA, f)),
   join(FIXTURES, 'US03932709-cut.greenbook'),
   join(FIXTURES, 'US03937375.greenbook'),
+  // Another year (1997), another source, a .txt name, TBL3 tables.
+  join(FIXTURES, 'pftaps057006474.txt'),
 ];
 
 interface RawField {
@@ -51,7 +53,19 @@ function rawFields(source: string): RawField[] {
   return fields;
 }
 
-const isText = (tag: string) => /^(?:PAR|PA\d|PAL|TBL|EQU)$/.test(tag);
+/** "claim 3", "claim 4 or 5", "claims 12, 13 and 14", "claims 1 to 3": the numbers, written out plainly. */
+function claimNumbersIn(text: string): number[] {
+  const numbers: number[] = [];
+  for (const m of text.matchAll(/\bclaims? (\d+(?:(?:, | or | and | to |-)\d+)*)/g)) {
+    for (const part of m[1]!.split(/, | or | and /)) {
+      const [from, to] = part.split(/ to |-/).map(Number);
+      for (let n = from!; n <= (to ?? from!); n++) numbers.push(n);
+    }
+  }
+  return numbers;
+}
+
+const isText = (tag: string) => /^(?:PAR|PA\d|PAL|TBL\d?|EQU)$/.test(tag);
 const DESCRIPTION = ['GOVT', 'PARN', 'BSUM', 'DRWD', 'DETD'];
 
 describe('APS Green Book grants', () => {
@@ -73,12 +87,11 @@ describe('APS Green Book grants', () => {
       const references = new Map<number, Set<number>>();
       for (const field of claimFields) {
         if (field.tag === 'NUM') current = Number.parseInt(field.value, 10);
-        else
-          for (const m of field.value.matchAll(/\bclaim (\d+)/g)) {
-            const set = references.get(current) ?? new Set<number>();
-            set.add(Number(m[1]));
-            references.set(current, set);
-          }
+        else {
+          const set = references.get(current) ?? new Set<number>();
+          for (const n of claimNumbersIn(field.value)) if (n !== current) set.add(n);
+          references.set(current, set);
+        }
       }
       for (const claim of document.claims) {
         assert.deepEqual(

@@ -1,4 +1,5 @@
 import { claimReferencesInText } from './dependencies';
+import { DocumentError } from './errors';
 import type { Claim, DocumentFormat, Paragraph, PatentDocument } from './model';
 import { stripReferenceSigns } from './reference-signs';
 import type { LineIndex } from './source-text';
@@ -36,8 +37,22 @@ export interface DocumentParts {
   paragraphNumbering?: 'reading-order';
 }
 
+/**
+ * Paragraphs one document may have. The largest shared document has 306 and long real specifications a few
+ * thousand (four-digit paragraph numbers); ten times that is allowed. Each paragraph costs an embedding, so
+ * a file of endless empty paragraphs stops here with a clear message.
+ */
+export const MAX_PARAGRAPHS = 50_000;
+
 /** Resolves dependencies, prepares match text, gives paragraphs their ids and ranges. */
 export function assembleDocument(parts: DocumentParts): PatentDocument {
+  if (parts.paragraphs.length > MAX_PARAGRAPHS) {
+    throw new DocumentError(
+      parts.uri,
+      'too-large',
+      `has ${parts.paragraphs.length.toLocaleString('en-US')} paragraphs, more than the limit of ${MAX_PARAGRAPHS.toLocaleString('en-US')}.`,
+    );
+  }
   const numbers = parts.claims.map((c) => c.number);
   const claims: Claim[] = parts.claims.map((found) => {
     const fromText = claimReferencesInText(found.text, found.number, numbers);

@@ -33,11 +33,12 @@ export interface XmlRepairs {
 /** Real patent XML nests about 20 deep; far deeper is an attack or a broken file, and would exhaust the stack. */
 export const MAX_XML_DEPTH = 500;
 /**
- * Elements in one file. The shared US and EPO samples have one element per 90–120 bytes, so a document at
- * the 20 MB file limit would have about 230,000: ten times that is allowed. A file of 19 MB of `<p/>` (4.75
- * million elements) stops here instead of filling memory.
+ * Elements in one file. The shared US and EPO files have 191 to 4,281 elements, one per 46 (ST.32 grant) to
+ * 167 bytes; at the densest, a document at the 20 MB file limit would have about 460,000. A million leaves
+ * twice that and 230 times the largest sample, and stops a file of 19 MB of `<p/>` (4.75 million elements)
+ * in about half a second instead of filling memory.
  */
-export const MAX_XML_ELEMENTS = 2_000_000;
+export const MAX_XML_ELEMENTS = 1_000_000;
 /**
  * Characters of text kept from one file. Decoding never makes text longer than its source (no entity is
  * expanded; a character reference is longer than its character), so this only bounds an editor's text
@@ -55,8 +56,6 @@ const PREDEFINED_ENTITIES: ReadonlyMap<string, string> = new Map([
 
 const NAME_START = 'A-Za-z_:\\u00C0-\\uFFFF';
 const NAME_CHAR = `${NAME_START}\\d.\\-\\u00B7`;
-/** An XML name at a position (sticky; bounded by the name's own length). */
-const NAME = new RegExp(`[${NAME_START}][${NAME_CHAR}]*`, 'y');
 /** A character or entity reference at a `&` (sticky; at most 100 characters looked at). */
 const REFERENCE = new RegExp(
   `&(?:#(\\d{1,7})|#[xX]([\\dA-Fa-f]{1,6})|([${NAME_START}][${NAME_CHAR}]{0,99}));`,
@@ -67,8 +66,28 @@ const ATTRIBUTE = new RegExp(
   `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)'|([^\\s"'<>=/]+))?`,
   'y',
 );
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 const ENTITY_DECLARATION = /<!ENTITY\s+(%\s+)?([^\s"'>%]+)/y;
 const NOT_SPACE = /\S/g;
+
+/** Characters that may start an XML name (the ASCII ones exactly; all of U+00C0 and above, leniently). */
+function isNameStart(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code === 58 || code >= 0xc0
+  );
+}
+
+function isNameChar(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57) || code === 45 || code === 46 || code === 0xb7;
+}
+
+/** The end of the XML name starting at `from` (`from` itself when none starts there). */
+function nameEnd(text: string, from: number): number {
+  if (!isNameStart(text.charCodeAt(from))) return from;
+  let i = from + 1;
+  while (isNameChar(text.charCodeAt(i))) i++;
+  return i;
+}
 
 function isXmlChar(code: number): boolean {
   return (
@@ -112,6 +131,19 @@ export function xmlDamageError(file: string, repairs: XmlRepairs): DocumentError
   );
 }
 
+/**
+ * The attributes of every element that has none: one shared frozen object keeps a tree of millions of
+ * elements lighter.
+ */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+
+/**
+ * Paragraphs and claims of the patent formats never contain one of their own kind directly, so a start tag
+ * of one inside another means the end tag before it is missing (as HTML closes a `<p>`). `claim-text` and
+ * the like do nest, and are not here.
+ */
+const NEVER_NESTED = new Set(['p', 'claim', 'PARA', 'CLM', 'paragraph']);
+
 /** Returned by a markup reader: not markup after all, the `<` is text. */
 const NOT_MARKUP = -1;
 /** Returned by a markup reader: the text ends inside this markup. */
@@ -151,14 +183,27 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
   /** Where the text ends inside markup that was cut off; `length` when it ends between markup. */
   let cutAt = length;
   let stopped = false;
+  const hasCarriageReturn = text.includes('\r');
 
   const repair = (offset: number, what: string): void => {
     if (repairCount++ === 0) firstRepair = { offset, what };
   };
 
+  // The next `&` at or after `ampSearchedFrom` (-1: none). Text runs are decoded in document order, so
+  // searching afresh from each run would scan to the next `&` of the whole file every time (quadratic).
+  let ampSearchedFrom = -1;
+  let nextAmp = -1;
+  const ampFrom = (from: number): number => {
+    if (from < ampSearchedFrom || (nextAmp !== -1 && nextAmp < from) || ampSearchedFrom === -1) {
+      nextAmp = text.indexOf('&', from);
+      ampSearchedFrom = from;
+    }
+    return nextAmp;
+  };
+
   /** The text from `from` to `to` with references decoded (attribute values: line breaks become spaces). */
   const decode = (from: number, to: number, attribute: boolean): string => {
-    let amp = text.indexOf('&', from);
+    let amp = ampFrom(from);
     let decoded: string;
     if (amp === -1 || amp >= to) decoded = text.slice(from, to);
     else {
@@ -169,7 +214,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
         const match = REFERENCE.exec(text);
         if (!match || amp + match[0].length > to) {
           repair(amp, 'bare "&"');
-          amp = text.indexOf('&', amp + 1);
+          amp = ampFrom(amp + 1);
           continue;
         }
         const [reference, decimal, hex, name] = match;
@@ -188,14 +233,14 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
           parts.push(text.slice(last, amp), value);
           last = amp + reference.length;
         }
-        amp = text.indexOf('&', amp + reference.length);
+        amp = ampFrom(amp + reference.length);
       }
       parts.push(text.slice(last, to));
       decoded = parts.join('');
     }
     // XML's end-of-line handling: text sees "\n" for "\r\n" and "\r"; attribute values see spaces.
-    if (attribute) return decoded.replace(/\r\n|[\t\n\r]/g, ' ');
-    return decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
+    if (attribute) return LINE_BREAK_OR_TAB.test(decoded) ? decoded.replace(/\r\n|[\t\n\r]/g, ' ') : decoded;
+    return hasCarriageReturn && decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
   };
 
   const addText = (value: string): void => {
@@ -235,6 +280,13 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     empty: boolean,
   ) => {
     flushText(at);
+    const top = stack[stack.length - 1];
+    if (top?.name === name && NEVER_NESTED.has(name)) {
+      // `<p>…<p>`: the first paragraph's end tag is missing; nesting the next one inside it would hide it.
+      top.end = at;
+      stack.pop();
+      repair(at, `missing end tag </${name}>`);
+    }
     if (rootClosed) {
       repair(at, `a second root element <${name}>`);
       stopped = true;
@@ -264,21 +316,19 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
 
   /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
   const readStartTag = (at: number): number => {
-    NAME.lastIndex = at + 1;
-    const nameMatch = NAME.exec(text);
-    if (!nameMatch) return NOT_MARKUP;
-    const name = nameMatch[0];
-    const attributes: Record<string, string> = {};
+    let i = nameEnd(text, at + 1);
+    if (i === at + 1) return NOT_MARKUP;
+    const name = text.slice(at + 1, i);
+    let attributes = NO_ATTRIBUTES;
     let tagRepair: { offset: number; what: string } | undefined;
-    let i = NAME.lastIndex;
     for (;;) {
       while (i < length && text.charCodeAt(i) <= 32) i++;
       if (i >= length) return CUT_OFF;
-      const char = text[i];
-      if (char === '>' || (char === '/' && text[i + 1] === '>')) {
-        const end = char === '>' ? i + 1 : i + 2;
+      const char = text.charCodeAt(i);
+      if (char === 62 /* > */ || (char === 47 /* / */ && text.charCodeAt(i + 1) === 62)) {
+        const end = char === 62 ? i + 1 : i + 2;
         if (tagRepair) repair(tagRepair.offset, tagRepair.what);
-        openElement(at, name, attributes, end, char === '/');
+        openElement(at, name, attributes, end, char === 47);
         return end;
       }
       ATTRIBUTE.lastIndex = i;
@@ -307,25 +357,25 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
         value = decode(next + 1, text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd, true);
         next = text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd;
       }
-      if (attributeName in attributes)
+      if (attributes === NO_ATTRIBUTES) attributes = {};
+      if (Object.hasOwn(attributes, attributeName)) {
         tagRepair ??= { offset: i, what: `repeated attribute "${attributeName}"` };
-      else attributes[attributeName] = value;
+      } else attributes[attributeName] = value;
       i = next;
     }
   };
 
   /** `</name>` at `at`; returns the offset past it. */
   const readEndTag = (at: number): number => {
-    NAME.lastIndex = at + 2;
-    const nameMatch = NAME.exec(text);
-    if (!nameMatch) return NOT_MARKUP;
-    const name = nameMatch[0];
-    let i = NAME.lastIndex;
+    let i = nameEnd(text, at + 2);
+    if (i === at + 2) return NOT_MARKUP;
+    const name = text.slice(at + 2, i);
     while (i < length && text.charCodeAt(i) <= 32) i++;
     if (i >= length) return CUT_OFF;
     let end: number;
-    if (text[i] === '>') end = i + 1;
-    else if (text[i] === '<') {
+    const char = text.charCodeAt(i);
+    if (char === 62 /* > */) end = i + 1;
+    else if (char === 60 /* < */) {
       // `</PARTY-US` followed by the next tag: the `>` was lost.
       repair(i, `end tag </${name}> without ">"`);
       end = i;
@@ -343,7 +393,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       repair(at, `missing end tag </${unclosed.name}>`);
     }
     (stack[open] as XmlElement).end = end;
-    stack.length = open;
+    while (stack.length > open) stack.pop();
     if (open === 0) rootClosed = true;
     return end;
   };
@@ -459,8 +509,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       open.end = cutAt;
       open.truncated = true;
     }
-    repair(cutAt, `the text ends inside <${innermost.name}>`);
-  } else if (cutAt < length) repair(cutAt, 'the text ends inside markup');
+    repair(length, `the text ends inside <${innermost.name}>`);
+  } else if (cutAt < length) repair(length, 'the text ends inside markup');
   if (firstRepair) {
     root.repairs = {
       count: repairCount,

@@ -1,4 +1,5 @@
 import { DocumentError } from './errors';
+import { LineIndex } from './source-text';
 import { NAMED_ENTITIES } from './xml-entities';
 
 /** An element of a parsed XML file with the UTF-16 offsets of its markup in the source text. */
@@ -36,7 +37,7 @@ export const MAX_XML_DEPTH = 500;
  * Elements in one file. The shared US and EPO files have 191 to 4,281 elements, one per 46 (ST.32 grant) to
  * 167 bytes; at the densest, a document at the 20 MB file limit would have about 460,000. A million leaves
  * twice that and 230 times the largest sample, and stops a file of 19 MB of `<p/>` (4.75 million elements)
- * in about half a second instead of filling memory.
+ * in 1–2 s and about 170 MB instead of filling memory (`scripts/bench/xml.ts`).
  */
 export const MAX_XML_ELEMENTS = 1_000_000;
 /**
@@ -100,19 +101,10 @@ function isXmlChar(code: number): boolean {
   );
 }
 
-/** 1-based line and column (UTF-16 code units) of an offset; lines end at "\n", "\r\n" or a lone "\r". */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10 || code === 13) {
-      if (code === 13 && text.charCodeAt(i + 1) === 10 && i + 1 < offset) i++;
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
+/** 1-based line and column (UTF-16 code units) of an offset, counted as the editor and the ranges count. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const { line, character } = new LineIndex(text).positionAt(offset);
+  return { line: line + 1, column: character + 1 };
 }
 
 /** The one warning a repaired file gets: the first repair with its place, and how many more there were. */
@@ -310,14 +302,28 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     }
     stack.push(element);
     if (stack.length > MAX_XML_DEPTH) {
-      throw new DocumentError(file, 'malformed', `nests XML elements more than ${MAX_XML_DEPTH} deep.`);
+      const { line, column } = lineAndColumn(text, at);
+      throw new DocumentError(
+        file,
+        'malformed',
+        `nests XML elements more than ${MAX_XML_DEPTH} deep at line ${line}, column ${column}.`,
+      );
     }
+  };
+
+  /** No `<` or `>` from `from` to the end of the text: a tag there was cut off. */
+  const runsToEnd = (from: number): boolean => {
+    for (let i = from; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 60 || code === 62) return false;
+    }
+    return true;
   };
 
   /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
   const readStartTag = (at: number): number => {
     let i = nameEnd(text, at + 1);
-    if (i === at + 1) return NOT_MARKUP;
+    if (i === at + 1) return at + 1 >= length ? CUT_OFF : NOT_MARKUP;
     const name = text.slice(at + 1, i);
     let attributes = NO_ATTRIBUTES;
     let tagRepair: { offset: number; what: string } | undefined;
@@ -333,8 +339,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       }
       ATTRIBUTE.lastIndex = i;
       const match = ATTRIBUTE.exec(text);
-      // Not `name=value`: "a <b and c" is text, not a tag.
-      if (!match) return NOT_MARKUP;
+      // Not `name=value`: "a <b and c" is text, not a tag, unless the text ends first (`<p id`).
+      if (!match) return runsToEnd(i) ? CUT_OFF : NOT_MARKUP;
       const [whole, attributeName = '', double, single, unquoted] = match;
       let value: string;
       let next = i + whole.length;
@@ -347,6 +353,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
         value = decode(next - unquoted.length, next, true);
       } else {
         // `name="…` with the closing quote missing before the next `<`: the value runs to the tag's end.
+        if (next >= length) return CUT_OFF;
         const quote = text[next];
         if (quote !== '"' && quote !== "'") return NOT_MARKUP;
         let valueEnd = next + 1;
@@ -368,7 +375,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
   /** `</name>` at `at`; returns the offset past it. */
   const readEndTag = (at: number): number => {
     let i = nameEnd(text, at + 2);
-    if (i === at + 2) return NOT_MARKUP;
+    if (i === at + 2) return at + 2 >= length ? CUT_OFF : NOT_MARKUP;
     const name = text.slice(at + 2, i);
     while (i < length && text.charCodeAt(i) <= 32) i++;
     if (i >= length) return CUT_OFF;
@@ -465,7 +472,11 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       return close + 3;
     }
     if (text.startsWith('<!DOCTYPE', at)) return readDoctype(at);
-    return NOT_MARKUP;
+    // The text ends in the opening of one of them (`<!-`).
+    const rest = text.slice(at, at + 9);
+    const cut =
+      rest.length < 9 && ['<!--', '<![CDATA[', '<!DOCTYPE'].some((opening) => opening.startsWith(rest));
+    return cut ? CUT_OFF : NOT_MARKUP;
   };
 
   const readProcessingInstruction = (at: number): number => {

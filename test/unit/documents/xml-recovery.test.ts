@@ -190,6 +190,29 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
       assert.match(damaged.warnings![0]!, new RegExp(`at ${editorPosition(source, cut)}\\.$`));
     });
 
+    it(`a file cut at any character around a paragraph's markup names only the cut (${path})`, () => {
+      const source = read(path);
+      const clean = parsePatentXml(source, path, undefined);
+      const { paragraph, next } = middleParagraph(source, clean);
+      // From inside the text through `</p>`, the white space and `<p id="…" num="…">` into the next text.
+      const from = paragraph.range.endOffset - 10;
+      const to = source.indexOf('>', next.range.startOffset) + 3;
+      for (let cut = from; cut <= to; cut++) {
+        const damaged = parsePatentXml(source.slice(0, cut), path, undefined);
+        assert.deepEqual(
+          items(damaged),
+          items(clean).filter((item) => item.end <= cut),
+          `cut at ${cut}`,
+        );
+        assert.equal(damaged.warnings?.length, 1);
+        assert.match(
+          damaged.warnings![0]!,
+          new RegExp(`the text ends inside <[\\w-]+> at ${editorPosition(source, cut)}\\.$`),
+          `cut at ${cut}: ${JSON.stringify(source.slice(cut - 10, cut))}`,
+        );
+      }
+    });
+
     it(`a file cut off in the claims keeps every complete claim (${path})`, () => {
       const source = read(path);
       const clean = parsePatentXml(source, path, undefined);
@@ -335,7 +358,20 @@ describe('limits', () => {
     const source = read('uspto/US08930553.xml');
     const at = source.indexOf('</p>');
     const deep = source.slice(0, at) + '<b>'.repeat(MAX_XML_DEPTH) + source.slice(at);
-    assert.throws(() => parseXml(deep, 'deep.xml'), /deep\.xml: nests XML elements more than 500 deep\./);
+    // The element that goes one deeper than allowed is one of the inserted <b>: the message names it.
+    const open = (text: string) =>
+      (text.match(/<[A-Za-z]/g)?.length ?? 0) - (text.match(/<\/|\/>/g)?.length ?? 0);
+    const depthBefore = open(source.slice(source.indexOf('<us-patent-grant'), at));
+    const offending = at + 3 * (MAX_XML_DEPTH - depthBefore);
+    assert.equal(deep.slice(offending, offending + 3), '<b>');
+    assert.throws(
+      () => parseXml(deep, 'deep.xml'),
+      (error: unknown) =>
+        error instanceof DocumentError &&
+        error.problem === 'malformed' &&
+        error.message ===
+          `deep.xml: nests XML elements more than 500 deep at ${editorPosition(deep, offending)}.`,
+    );
   });
 });
 

@@ -219,6 +219,16 @@ describe('SGML-style EMPTY elements of 2001–2002 grants (DTD v2.4)', () => {
   });
 });
 
+describe('a 2002 grant with MathML', () => {
+  it("reads without a warning: MathML's invisible operators (&af;, &it;) are decoded, not left as damage", async () => {
+    const file = grants[3]!;
+    assert.ok(/&af;/.test(readFileSync(file, 'utf8')));
+    const document = await parseDocument(readFileSync(file), file);
+    assert.equal(document.warnings, undefined);
+    assert.ok(!document.paragraphs.some((p) => /&(?:af|it);/.test(p.text)));
+  });
+});
+
 describe('damaged 2001–2004 files', () => {
   it('an application cut off inside a claim keeps the claims and paragraphs before the cut, with a warning', async () => {
     const source = readFileSync(applications[0]!, 'utf8');

@@ -79,11 +79,17 @@ function scanFields(text: string, signal: AbortSignal | undefined): Scan {
   let foundRecord = false;
   let lineCount = 0;
   let at = 0;
+  // Lines end at "\n", "\r\n" or a lone "\r", as LineIndex counts them. The next of each is looked up only
+  // once passed, so the scan stays linear.
+  let nextLf = -2;
+  let nextCr = -2;
   while (at <= text.length) {
-    let lineEnd = text.indexOf('\n', at);
-    if (lineEnd < 0) lineEnd = text.length;
-    const next = lineEnd + 1;
-    const contentEnd = lineEnd > at && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+    if (nextLf !== -1 && nextLf < at) nextLf = text.indexOf('\n', at);
+    if (nextCr !== -1 && nextCr < at) nextCr = text.indexOf('\r', at);
+    const lf = nextLf < 0 ? text.length : nextLf;
+    const cr = nextCr < 0 ? text.length : nextCr;
+    const contentEnd = Math.min(lf, cr);
+    const next = cr < lf && cr + 1 === lf ? lf + 1 : contentEnd + 1;
     const line = text.slice(at, contentEnd);
     if (++lineCount % 4096 === 0) signal?.throwIfAborted();
 

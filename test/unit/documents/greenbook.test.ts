@@ -219,13 +219,26 @@ describe('APS Green Book grants', () => {
     );
   });
 
-  it('reads CRLF line ends with ranges into the same text', () => {
-    const crlf = readFileSync(files[1]!, 'latin1').replace(/\n/g, '\r\n');
-    const document = parseGreenBook(crlf, 'crlf.greenbook');
-    assert.equal(document.claims.length, 3);
-    for (const p of document.paragraphs) {
-      assert.equal(crlf.slice(p.range.startOffset, p.range.startOffset + 10), p.text.slice(0, 10));
-      assert.ok(!/\s$/.test(crlf.slice(p.range.startOffset, p.range.endOffset)));
-    }
-  });
+  for (const [name, eol] of [
+    ['CRLF', '\r\n'],
+    ['lone CR', '\r'],
+  ] as const) {
+    it(`reads ${name} line ends with ranges into the same text`, () => {
+      const lf = parseGreenBook(readFileSync(files[1]!, 'latin1'), 'lf.greenbook');
+      const other = readFileSync(files[1]!, 'latin1').replace(/\n/g, eol);
+      const document = parseGreenBook(other, 'eol.greenbook');
+      assert.deepEqual(
+        document.claims.map((c) => [c.number, c.text, c.dependsOn]),
+        lf.claims.map((c) => [c.number, c.text, c.dependsOn]),
+      );
+      assert.deepEqual(
+        document.paragraphs.map((p) => [p.text, p.range.start]),
+        lf.paragraphs.map((p) => [p.text, p.range.start]),
+      );
+      for (const p of document.paragraphs) {
+        assert.equal(other.slice(p.range.startOffset, p.range.startOffset + 10), p.text.slice(0, 10));
+        assert.ok(!/\s$/.test(other.slice(p.range.startOffset, p.range.endOffset)));
+      }
+    });
+  }
 });

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseDocument, parseDocumentText } from '../../../src/core/documents/index';
+import {
+  detectFormat,
+  looksLikePatentDocument,
+  parseDocument,
+  parseDocumentText,
+} from '../../../src/core/documents/index';
 import { main } from '../../../src/cli/main';
 
 const DATA = join(__dirname, '../../../../shared/data');
@@ -205,6 +210,18 @@ describe('SGML-style EMPTY elements of 2001–2002 grants (DTD v2.4)', () => {
       sgml.paragraphs.map((p) => [p.id, p.text]),
       xml.paragraphs.map((p) => [p.id, p.text]),
     );
+  });
+
+  it('reads a 2001 grant named as SGML (.sgm, .sgml), and finds it a patent document', async () => {
+    const bytes = readFileSync(grants[2]!);
+    for (const name of ['US06336130.sgm', 'US06336130.sgml']) {
+      assert.equal(detectFormat(bytes, name), 'xml');
+      assert.ok(looksLikePatentDocument(bytes, name));
+      const document = await parseDocument(bytes, name);
+      assert.equal(document.format, 'uspto-st32-xml');
+      assert.equal(document.warnings, undefined);
+      assert.equal(document.claims.length, 7);
+    }
   });
 
   it('still warns when such a file is damaged besides', async () => {

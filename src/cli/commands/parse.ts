@@ -5,12 +5,14 @@ import { CliError, type CliCommand } from '../command';
 
 const usage = `Usage: patent-passages parse <file> [--json] [--max-mb N]
 
-Reads a patent document (USPTO or EPO XML, .txt, .md, .docx, .pdf) and lists its claims, with the claims
-each depends on, and its description paragraphs, with their source ranges (0-based line:character).
+Reads a patent document (USPTO or EPO XML, US Green Book, .txt, .md, .docx, .pdf) and lists its claims,
+with the claims each depends on, and its description paragraphs, with their source ranges (0-based
+line:character).
 
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
-              text, range}], "warnings"?: [...]} on stdout
+              numbering, text, range}], "warnings"?: [...]} on stdout (numbering "reading-order":
+              the format prints no paragraph numbers and id r12 is the 12th paragraph)
   --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 
 Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
@@ -59,6 +61,7 @@ function json(document: PatentDocument): string {
     paragraphs: document.paragraphs.map((p) => ({
       id: p.id,
       number: p.number,
+      numbering: p.numbering,
       text: p.text,
       range: p.range,
     })),

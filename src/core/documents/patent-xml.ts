@@ -2,6 +2,8 @@ import { assembleDocument, type FoundClaim, type FoundParagraph } from './assemb
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { LineIndex, normalizeWhitespace } from './source-text';
+import { papApplicationDocument } from './uspto-pap-xml';
+import { onlySgmlEmptyElements, st32GrantDocument } from './uspto-st32-xml';
 import {
   findAll,
   findFirst,
@@ -12,11 +14,14 @@ import {
   type XmlElement,
 } from './xml';
 
-export type PatentXmlKind = 'uspto-xml' | 'epo-xml';
+export type PatentXmlKind = 'uspto-xml' | 'uspto-pap-xml' | 'uspto-st32-xml' | 'epo-xml';
 
 /** The kind of patent XML a root element name announces, if any. */
 export function patentXmlKind(rootName: string): PatentXmlKind | undefined {
   if (rootName === 'us-patent-grant' || rootName === 'us-patent-application') return 'uspto-xml';
+  // US 2001–2004: applications (pap DTD v1.5/v1.6) and ST.32 grants, upper case as the USPTO wrote them.
+  if (rootName === 'patent-application-publication') return 'uspto-pap-xml';
+  if (rootName === 'PATDOC' || rootName === 'patdoc') return 'uspto-st32-xml';
   if (rootName === 'ep-patent-document') return 'epo-xml';
   return undefined;
 }
@@ -118,8 +123,9 @@ function epTitle(root: XmlElement): string | undefined {
 }
 
 /**
- * Parses USPTO full-text XML (grant v4.x, application v4.0 2004) or EPO publication XML. Damaged XML is
- * recovered (see `parseXml`): the document then carries one warning saying what was repaired, where.
+ * Parses USPTO full-text XML (grant v4.x, application v4.0 2004; 2001–2004 applications and ST.32 grants
+ * in their own files) or EPO publication XML. Damaged XML is recovered (see `parseXml`): the document
+ * then carries one warning saying what was repaired, where.
  */
 export function parsePatentXml(
   source: string,
@@ -128,7 +134,9 @@ export function parsePatentXml(
   signal?: AbortSignal,
 ): PatentDocument {
   const root = parseXml(source, uri, signal);
-  const repairs = root.repairs;
+  // ST.32 grants of 2001–2002 write their EMPTY elements SGML-style: no damage, nothing to warn about.
+  const repairs =
+    root.repairs && !onlySgmlEmptyElements(root, source, root.repairs) ? root.repairs : undefined;
   // Damaged XML that is not recognisably a patent document: the damage is the news, not the root's name.
   if (repairs && !patentXmlKind(root.name)) throw xmlDamageError(uri, repairs);
   const document = patentDocumentFrom(root, source, uri, encoding);
@@ -154,6 +162,8 @@ function patentDocumentFrom(
       `is XML with root element <${root.name}>, not a USPTO or EPO patent document.`,
     );
   }
+  if (kind === 'uspto-pap-xml') return papApplicationDocument(root, source, uri, encoding);
+  if (kind === 'uspto-st32-xml') return st32GrantDocument(root, source, uri, encoding);
   const lines = new LineIndex(source);
   if (kind === 'uspto-xml') {
     return assembleDocument({

@@ -61,9 +61,12 @@ describe('bad input', () => {
     await rejects(encode('{"a": 1}'), 'package.json', 'unknown-format', /\.json/);
     assert.deepEqual([...SUPPORTED_EXTENSIONS].sort(), [
       '.docx',
+      '.greenbook',
       '.markdown',
       '.md',
       '.pdf',
+      '.sgm',
+      '.sgml',
       '.text',
       '.txt',
       '.xml',

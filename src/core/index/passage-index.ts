@@ -65,8 +65,11 @@ export function defaultRoleOf(document: DocumentInfo): DocumentRole {
 export interface PassageIndexOptions {
   source: DocumentSource;
   embedder: Embedder;
-  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input. */
-  parse: (bytes: Uint8Array, uri: string) => Promise<PatentDocument>;
+  /**
+   * The documents module's parser: bytes → document, throwing `DocumentError` for bad input. It gets the
+   * index's size limit, so that limit (not the parser's own default) decides what is too large.
+   */
+  parse: (bytes: Uint8Array, uri: string, options: { maxBytes: number }) => Promise<PatentDocument>;
   logger: Logger;
   /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
   storePath?: string;
@@ -428,11 +431,12 @@ export class PassageIndex implements PassageSearchService {
     let document: PatentDocument;
     try {
       const bytes = await this.options.source.read(file.uri, signal);
-      if (bytes.length > (this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
+      const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+      if (bytes.length > maxBytes) {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      document = await this.options.parse(bytes, file.uri);
+      document = await this.options.parse(bytes, file.uri, { maxBytes });
     } catch (error) {
       if (signal.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);

@@ -6,7 +6,18 @@
  * extension host runs it. Timings are with the file in the page cache (it was just written or read).
  */
 import { createHash, randomFillSync } from 'node:crypto';
-import { copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModelFolder } from '../../src/core/embedding/model-folder';
@@ -59,7 +70,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; stallMs: 
 }
 
 async function measure(label: string, folder: string): Promise<void> {
-  const onnxMb = ((await readFile(join(folder, 'model.onnx'))).length / 1e6).toFixed(1);
+  const onnxMb = ((await stat(join(folder, 'model.onnx'))).size / 1e6).toFixed(1);
   const before = await timed(() => headAndTail(folder));
   const first = await timed(() => loadModelFolder(folder));
   const again = await timed(() => loadModelFolder(folder));

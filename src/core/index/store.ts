@@ -103,6 +103,19 @@ type CompactParagraph = [string, string | null, string, string | null, CompactRa
  */
 export async function loadStore(path: string, expected: StoreIdentity): Promise<StoreLoad> {
   await sweepTemporaryFiles(path).catch(() => undefined);
+  try {
+    return await readStore(path, expected);
+  } catch (error) {
+    // The checks below are meant to catch every bad file; this is the backstop that keeps the promise.
+    return {
+      ok: false,
+      problem: 'corrupt',
+      message: `${path}: the cache is damaged (${error instanceof Error ? error.message : String(error)}); it will be rebuilt`,
+    };
+  }
+}
+
+async function readStore(path: string, expected: StoreIdentity): Promise<StoreLoad> {
   let bytes: Buffer;
   try {
     const kind = await fileKind(path);
@@ -175,6 +188,7 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
   const vectors = await readVectors(vectorBytes, header);
   if (!vectors) return corrupt('inconsistent vector section');
   const documents: StoredDocument[] = [];
+  const uris = new Set<string>();
   let sliceStart = performance.now();
   // One record at a time, decoded from the bytes: no giant string of the whole section.
   for (let start = 0; start < documentBytes.length;) {
@@ -184,7 +198,10 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
     start = end + 1;
     if (!line) continue;
     try {
-      documents.push(readDocumentRecord(JSON.parse(line)));
+      const document = readDocumentRecord(JSON.parse(line));
+      if (uris.has(document.uri)) throw new ShapeError(`${document.uri.slice(0, 200)} is stored twice`);
+      uris.add(document.uri);
+      documents.push(document);
     } catch (error) {
       const why = error instanceof ShapeError ? `: ${error.message}` : ' (not JSON)';
       return corrupt(`document record ${documents.length + 1}${why}`);

@@ -403,3 +403,18 @@ test('a cache path that is a directory: a clear message, nothing renamed or dele
     'no temporary file',
   );
 });
+
+test('loadStore reports a document stored twice as damaged', async () => {
+  const { storePath } = await indexed();
+  const loaded = await loadStore(storePath, IDENTITY);
+  assert.ok(loaded.ok);
+  const [first] = loaded.contents.documents;
+  await saveStore(storePath, {
+    identity: IDENTITY,
+    documents: [first as StoredDocument, first as StoredDocument],
+    vectors: loaded.contents.vectors,
+  });
+  const again = await loadStore(storePath, IDENTITY);
+  assert.equal(again.ok ? 'ok' : again.problem, 'corrupt');
+  assert.match(again.ok ? '' : again.message, /document record 2: .* is stored twice/);
+});

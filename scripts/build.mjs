@@ -2,7 +2,7 @@
 // Node bundles (extension host, worker, CLI, in-VS-Code tests) are CommonJS for Node 20;
 // webview bundles are browser IIFEs. Native and host-provided modules stay external.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -35,6 +35,21 @@ const testSuitesPlugin = {
         resolveDir: args.path,
         watchDirs: [args.path],
       };
+    });
+  },
+};
+
+/**
+ * Makes the CLI bundle executable after every build (watch rebuilds too): `npx patent-passages` runs the
+ * `bin` through a link that npm made executable once, when first linked; esbuild writes a fresh out/cli.js
+ * with mode 0644, so without this a rebuild left the link pointing at a file the shell refuses to run.
+ * @type {import('esbuild').Plugin}
+ */
+const executablePlugin = {
+  name: 'executable',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length === 0) chmodSync('out/cli.js', 0o755);
     });
   },
 };
@@ -77,6 +92,7 @@ const builds = [
       entryPoints: { [out]: src },
       outdir: 'out',
       banner: out === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
+      plugins: out === 'cli' ? [testSuitesPlugin, executablePlugin] : nodeCommon.plugins,
     })),
   ...webviewEntries
     .filter(([src]) => existsSync(src))

@@ -39,6 +39,9 @@ export class VscodeDocumentSource implements DocumentSource {
     if (!folder) return false;
     const config = this.config();
     const relative = posix.relative(folder.uri.path, uri.path);
+    // `..` segments in the URI can lead out of the folder VS Code matched by prefix.
+    if (relative === '' || relative === '..' || relative.startsWith('../') || posix.isAbsolute(relative))
+      return false;
     return (
       picomatch(config.include, { dot: true })(relative) &&
       !picomatch(config.exclude, { dot: true })(relative)

@@ -4,8 +4,7 @@
  * setting changes. The UI talks to it through `PassageSearchPort`.
  */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
 import {
@@ -22,6 +21,7 @@ import type { StatusView } from '../shared/protocol';
 import { currentConfig, type PatentPassagesConfig } from './config';
 import { VscodeDocumentSource, sourceKey } from './documentSource';
 import { describeError, type Notifier } from './notifier';
+import { resolveModelSetting } from './modelSetting';
 import type { PassageSearchPort } from './searchService';
 
 export const BUNDLED_MODELS = ['bge-base-patentmatch', 'use-lite-en'];
@@ -34,13 +34,6 @@ export function bundledModelFolder(extensionPath: string): string {
       return folder;
   }
   return join(extensionPath, 'models', BUNDLED_MODELS[BUNDLED_MODELS.length - 1]!);
-}
-
-/** A model setting as a folder: `~` expanded, relative paths against the first workspace folder. */
-export function resolveModelSetting(setting: string, workspaceFolder: string | undefined): string {
-  let path = setting.replace(/^~(?=$|[\\/])/, homedir());
-  if (!isAbsolute(path) && workspaceFolder) path = join(workspaceFolder, path);
-  return path;
 }
 
 /** Stands in when no model can be loaded: searches then run on words only, and say so. */
@@ -209,8 +202,15 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const bundled = bundledModelFolder(this.options.extensionPath);
     let folder = bundled;
     if (config.model) {
-      const workspaceFolder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      folder = resolveModelSetting(config.model, workspaceFolder);
+      const choice = resolveModelSetting(config.model, {
+        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+        trusted: vscode.workspace.isTrusted,
+      });
+      if ('folder' in choice) folder = choice.folder;
+      else
+        notifier.warn(
+          `The model setting "${config.model}" is not used: ${choice.refused}. Using the bundled model ${basename(bundled)}.`,
+        );
     }
     this.modelLabel = basename(folder);
     this.emit({ ...this.lastStatus, state: 'indexing', modelId: this.modelLabel });
@@ -241,7 +241,8 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const index = new PassageIndex({
       source: this.source,
       embedder,
-      parse: (bytes, uri) => parseDocumentWith(this.options.documents, bytes, uri),
+      parse: (bytes, uri, { maxBytes }) =>
+        parseDocumentWith(this.options.documents, bytes, uri, { maxBytes }),
       logger,
       ...(storePath ? { storePath } : {}),
       roleOf: roleRule(config),
@@ -348,9 +349,9 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
         }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        // A workspace-level model setting becomes usable once the workspace is trusted.
-        if (vscode.workspace.getConfiguration('patentPassages').inspect('model')?.workspaceValue)
-          void this.restart();
+        // A workspace-level model setting, or a user-level one refused in Restricted Mode (relative, or
+        // inside the workspace), becomes usable once the workspace is trusted.
+        if (currentConfig().model) void this.restart();
       }),
     );
   }

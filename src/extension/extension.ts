@@ -5,6 +5,7 @@ import type { IndexStatus } from '../core/search/types';
 import { CLAIM_SELECTOR, DocumentModels } from './claims';
 import { EditorTracker, registerCommands } from './commands';
 import { currentConfig, type LogLevelName } from './config';
+import { VscodeDocumentSource } from './documentSource';
 import { EngineHost } from './engineHost';
 import { ClaimCodeLensProvider, ClaimHoverProvider } from './hover';
 import { Notifier } from './notifier';
@@ -59,7 +60,9 @@ export function activate(context: vscode.ExtensionContext): PatentPassagesApi {
   });
   const models = new DocumentModels(documents, logger);
   const service = new SearchService(engine, () => currentConfig(), logger);
-  const actions = new PassageActions(logger, notifier);
+  // Passages open only if they are documents of the workspace's index (restored panel state is untrusted).
+  const documentScope = new VscodeDocumentSource(() => currentConfig());
+  const actions = new PassageActions(logger, notifier, (uri) => documentScope.inScope(uri));
   const tracker = new EditorTracker();
   const panel = new ResultsPanel(context.extensionUri, service, actions, () => engine.statusView(), logger);
   const sidebar = new SidebarView({

@@ -19,9 +19,15 @@ export class PassageActions implements vscode.Disposable {
   private highlighted: { editor: vscode.TextEditor; uri: string } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
+  /**
+   * @param isWorkspaceDocument whether a URI is a document the index may hold (a file under a workspace
+   *   folder, in the include/exclude scope). Results restored from a webview's saved state are untrusted:
+   *   a crafted one must not open arbitrary files or URIs (`command:`, other folders), so every open asks.
+   */
   constructor(
     private readonly logger: Logger,
     private readonly notifier: Notifier,
+    private readonly isWorkspaceDocument: (uri: vscode.Uri) => boolean,
   ) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -41,8 +47,20 @@ export class PassageActions implements vscode.Disposable {
    * The paragraph is decorated, not selected, so typing cannot replace it by accident.
    */
   async open(item: ResultItem, column?: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+    let uri: vscode.Uri | undefined;
     try {
-      const document = await vscode.workspace.openTextDocument(hitUri(item.uri));
+      uri = hitUri(item.uri);
+    } catch {
+      uri = undefined; // not a URI at all
+    }
+    if (!uri || !this.isWorkspaceDocument(uri)) {
+      this.notifier.warn(
+        `Not opening ${JSON.stringify(item.uri.slice(0, 300))}: it is not a document of this workspace's index.`,
+      );
+      return undefined;
+    }
+    try {
+      const document = await vscode.workspace.openTextDocument(uri);
       const lastLine = Math.max(0, document.lineCount - 1);
       const start = document.validatePosition(
         new vscode.Position(Math.min(item.range.startLine, lastLine), item.range.startCharacter),

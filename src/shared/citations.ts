@@ -133,12 +133,22 @@ export function exportMarkdown(results: ResultsView): string {
 }
 
 /**
- * One CSV field. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is
- * prefixed with an apostrophe: exported passages come from documents the user did not write.
+ * Starts that make a spreadsheet run a cell as a formula (OWASP "CSV Injection"): =, +, -, @, tab, CR, their
+ * full-width forms (＝ ＋ － ＠, which Excel and LibreOffice in East Asian locales also accept), and any of
+ * them after leading whitespace or invisible characters (spreadsheets skip those before the formula).
+ */
+const FORMULA_START = /^[\t\r]|^[\s\ufeff\u200b-\u200d\u2060]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
+/** A plain number (a negative score, say) is no formula and is left as it is. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula is prefixed with an apostrophe, so it is
+ * shown as text: exported passages come from documents the user did not write.
  */
 const csvField = (value: string | number): string => {
   const raw = String(value);
-  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  const text =
+    typeof value === 'string' && FORMULA_START.test(raw) && !PLAIN_NUMBER.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 

@@ -177,13 +177,157 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
   }
 }
 
-/** Checks a persisted webview state (from `getState` or a serializer) before using it. */
+/**
+ * Checks a persisted webview state (from `getState` or a serializer) before using it: the state is written
+ * by webview code, so it is untrusted input like a message. Every field of the results and settings is
+ * checked (types, enumerations, ranges); anything malformed makes the whole state unusable (undefined), and
+ * the view starts empty. What a restored result may then *do* (open a file) is checked again by the host.
+ */
 export function parsePersistedState(value: unknown): PersistedState | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const s = value as Record<string, unknown>;
-  if (s.view !== 'panel' && s.view !== 'sidebar') return undefined;
-  const results = s.results as ResultsView | undefined;
-  if (results !== undefined && (typeof results !== 'object' || !Array.isArray(results.items)))
-    return undefined;
-  return { view: s.view, results, settings: s.settings as SettingsView | undefined };
+  if (!isRecord(value)) return undefined;
+  if (value.view !== 'panel' && value.view !== 'sidebar') return undefined;
+  const results = value.results === undefined ? undefined : parseResultsView(value.results);
+  const settings = value.settings === undefined ? undefined : parseSettingsView(value.settings);
+  if (results === null || settings === null) return undefined;
+  return { view: value.view, results, settings };
+}
+
+/** The most items a result list has (`topK` is at most 200). */
+const MAX_ITEMS = 200;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isOptional = <T>(v: unknown, check: (v: unknown) => v is T): boolean => v === undefined || check(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+function parseResultsView(value: unknown): ResultsView | null {
+  if (!isRecord(value)) return null;
+  const query = parseQueryView(value.query);
+  if (
+    !isCount(value.searchId) ||
+    query === null ||
+    !Array.isArray(value.items) ||
+    value.items.length > MAX_ITEMS ||
+    !SEARCH_MODES.includes(value.mode as SearchModeName) ||
+    !isCount(value.topK) ||
+    value.topK < 1 ||
+    value.topK > MAX_ITEMS ||
+    !isOptional(value.elapsedMs, isFiniteNumber) ||
+    !isOptional(value.notice, isString)
+  )
+    return null;
+  const items: ResultItem[] = [];
+  for (const raw of value.items) {
+    const item = parseResultItem(raw);
+    if (item === null) return null;
+    items.push(item);
+  }
+  const results: ResultsView = {
+    searchId: value.searchId,
+    query,
+    items,
+    mode: value.mode as SearchModeName,
+    topK: value.topK,
+  };
+  if (value.elapsedMs !== undefined) results.elapsedMs = value.elapsedMs as number;
+  if (value.notice !== undefined) results.notice = value.notice as string;
+  return results;
+}
+
+function parseQueryView(value: unknown): QueryView | null {
+  if (
+    !isRecord(value) ||
+    !isString(value.title) ||
+    !isString(value.source) ||
+    !isString(value.text) ||
+    !isOptional(value.uri, isString) ||
+    !isOptional(value.claimNumber, isCount) ||
+    !(value.dependsOn === undefined || (Array.isArray(value.dependsOn) && value.dependsOn.every(isCount)))
+  )
+    return null;
+  const query: QueryView = { title: value.title, source: value.source, text: value.text };
+  if (value.uri !== undefined) query.uri = value.uri as string;
+  if (value.claimNumber !== undefined) query.claimNumber = value.claimNumber as number;
+  if (value.dependsOn !== undefined) query.dependsOn = [...(value.dependsOn as number[])];
+  return query;
+}
+
+function parseResultItem(value: unknown): ResultItem | null {
+  if (!isRecord(value)) return null;
+  const r = value.range;
+  if (
+    !isString(value.id) ||
+    !isCount(value.rank) ||
+    !isFiniteNumber(value.score) ||
+    !isString(value.uri) ||
+    !isString(value.fileName) ||
+    !isString(value.documentLabel) ||
+    !isString(value.citationKey) ||
+    (value.role !== 'specification' && value.role !== 'prior-art') ||
+    !isString(value.paragraphId) ||
+    !isString(value.paragraphLabel) ||
+    !isString(value.text) ||
+    !isStringList(value.matchedTerms) ||
+    !isRecord(r) ||
+    !isCount(r.startLine) ||
+    !isCount(r.startCharacter) ||
+    !isCount(r.endLine) ||
+    !isCount(r.endCharacter)
+  )
+    return null;
+  const item: ResultItem = {
+    id: value.id,
+    rank: value.rank,
+    score: value.score,
+    uri: value.uri,
+    fileName: value.fileName,
+    documentLabel: value.documentLabel,
+    citationKey: value.citationKey,
+    role: value.role,
+    paragraphId: value.paragraphId,
+    paragraphLabel: value.paragraphLabel,
+    text: value.text,
+    matchedTerms: [...value.matchedTerms],
+    range: {
+      startLine: r.startLine,
+      startCharacter: r.startCharacter,
+      endLine: r.endLine,
+      endCharacter: r.endCharacter,
+    },
+  };
+  if (value.elementMatches !== undefined) {
+    if (
+      !Array.isArray(value.elementMatches) ||
+      !value.elementMatches.every((m) => isRecord(m) && isString(m.element) && isFiniteNumber(m.score))
+    )
+      return null;
+    item.elementMatches = (value.elementMatches as { element: string; score: number }[]).map((m) => ({
+      element: m.element,
+      score: m.score,
+    }));
+  }
+  return item;
+}
+
+function parseSettingsView(value: unknown): SettingsView | null {
+  if (
+    !isRecord(value) ||
+    !SEARCH_MODES.includes(value.mode as SearchModeName) ||
+    !isCount(value.topK) ||
+    value.topK < 1 ||
+    value.topK > MAX_ITEMS ||
+    !SCOPES.includes(value.scope as ScopeName) ||
+    !isFiniteNumber(value.minScore) ||
+    typeof value.elementMatching !== 'boolean'
+  )
+    return null;
+  return {
+    mode: value.mode as SearchModeName,
+    topK: value.topK,
+    scope: value.scope as ScopeName,
+    minScore: value.minScore,
+    elementMatching: value.elementMatching,
+  };
 }

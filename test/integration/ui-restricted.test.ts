@@ -2,7 +2,9 @@
  * Restricted Mode: runs only when the workspace is not trusted, i.e. under
  * `PATENT_PASSAGES_RESTRICTED=1 node --import tsx test/vscode/run-integration.ts`, which opens the sample
  * workspace untrusted with `.vscode/settings.json` setting `patentPassages.model` to a folder of the
- * workspace. The extension must activate, ignore that folder and index with its bundled model.
+ * workspace, and the user settings setting it to the relative path `untrusted-model`, where the workspace
+ * holds a loadable model (a copy of the bundled one with the id `untrusted-model`). The extension must
+ * activate, use neither and index with its bundled model.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -42,7 +44,26 @@ describe('Restricted Mode', function () {
     const section = vscode.workspace.getConfiguration('patentPassages');
     assert.notEqual(section.get('model'), './untrusted-model');
     assert.equal(section.inspect<string>('model')?.workspaceValue, undefined);
-    assert.equal(currentConfig().model, '');
+    // What is left is the user's own value: here a relative path.
+    assert.equal(section.inspect<string>('model')?.globalValue, 'untrusted-model');
+    assert.equal(currentConfig().model, 'untrusted-model');
+  });
+
+  it("does not resolve the user's relative model path inside the untrusted workspace", async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    // The workspace does hold a loadable model there…
+    const manifest = await vscode.workspace.fs.readFile(
+      vscode.Uri.joinPath(folder, 'untrusted-model', 'patent-passages.json'),
+    );
+    assert.equal(JSON.parse(Buffer.from(manifest).toString('utf8')).id, 'untrusted-model');
+    // …but the engine runs the bundled one.
+    const api = vscode.extensions.getExtension<PatentPassagesApi>(extensionId)!.exports;
+    const status = await waitFor(
+      'the model to load',
+      () => (api.status().modelId.includes('@') ? api.status() : undefined),
+      90_000,
+    );
+    assert.match(status.modelId, /^use-lite-en@/);
   });
 
   it('indexes and searches with the bundled model', async () => {

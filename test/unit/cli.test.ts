@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main';
@@ -50,4 +50,22 @@ test('a reader that closes the pipe early gets no stack trace (the built CLI)', 
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   assert.equal(stderr, '');
   assert.equal(code, 0);
+});
+
+test('the built CLI is an executable script (shebang, mode 755), so `npx patent-passages` runs it', async (t) => {
+  const cli = join(__dirname, '../../out/cli.js');
+  if (!existsSync(cli)) {
+    t.skip('needs `npm run build`');
+    return;
+  }
+  const { mode } = statSync(cli);
+  assert.equal((mode & 0o777).toString(8), '755');
+  assert.equal(readFileSync(cli, 'utf8').slice(0, 20), '#!/usr/bin/env node\n');
+  // Run the file itself, as a shell does through npm's bin link: no `node` in front of it.
+  const child = spawn(cli, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), version);
 });

@@ -154,6 +154,52 @@ describe('CSV export safety', () => {
   });
 });
 
+describe('CSV export: every formula start OWASP lists, full-width forms and leading whitespace', () => {
+  const cell = (text: string): string => {
+    const results: ResultsView = {
+      searchId: 1,
+      query: { title: 'Claim 1', source: 'draft.md', text: 'q' },
+      items: [item(1, 'file:///a.xml', 'D1', 'US 1 B1', '[0001]', text)],
+      mode: 'lexical',
+      topK: 1,
+    };
+    const row = exportCsv(results).split('\r\n')[1] ?? '';
+    // The text is the last field; unquote it as a CSV reader would.
+    const last = row.slice(row.indexOf('file:///a.xml,') + 'file:///a.xml,'.length);
+    return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last;
+  };
+  for (const text of [
+    '=1+1',
+    '+1+1',
+    '-1+1',
+    '@SUM(A1)',
+    '\t=1+1',
+    '\r=1+1',
+    '\tplain after a tab',
+    '＝1+1',
+    '＋1+1',
+    '－1+1',
+    '＠SUM(A1)',
+    ' =HYPERLINK("http://x")',
+    '   +1',
+    '\u00a0=1',
+    '\u3000＝1',
+    '\ufeff=1',
+    '\n=1',
+  ]) {
+    it(`defuses ${JSON.stringify(text)}`, () => assert.equal(cell(text), `'${text}`));
+  }
+  for (const text of [
+    'A patch comprising a radio.',
+    ' a leading space, no formula',
+    '1.5 mm',
+    '(a) first',
+    '-0.25',
+  ]) {
+    it(`leaves ${JSON.stringify(text)} as it is`, () => assert.equal(cell(text), text));
+  }
+});
+
 describe('highlighting', () => {
   it('marks whole words, case-insensitively, longest term first', () => {
     const segments = highlightSegments('The Radio and radios; a signal processor.', [

@@ -11,7 +11,15 @@
 //
 // Usage: node --import tsx test/vscode/run-integration.ts   (after `npm run build`)
 //        PATENT_PASSAGES_TEST_GREP=<pattern> runs only matching tests.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser } from './browser';
@@ -42,18 +50,40 @@ function checkNetworkLog(file: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Copies a model folder's files into a new folder (fresh files, never links into models/) with the manifest
+ * id replaced, so a run that loaded the copy would show that id in its modelId.
+ */
+function copyModelFolder(from: string, to: string, id: string): void {
+  mkdirSync(to);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory()) copyModelFolder(join(from, entry.name), join(to, entry.name), id);
+    else if (entry.name === 'patent-passages.json') {
+      const manifest = JSON.parse(readFileSync(join(from, entry.name), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(to, entry.name), JSON.stringify({ ...manifest, id }, null, 2));
+    } else writeFileSync(join(to, entry.name), readFileSync(join(from, entry.name)));
+  }
+}
+
 async function main(): Promise<number> {
   if (!existsSync(testBundle)) throw new Error(`${testBundle} is missing: run npm run build first`);
   const scratch = mkdtempSync(join(tmpdir(), 'patent-passages-integration-'));
   const workspace = prepareSampleWorkspace(join(scratch, 'workspace'));
   // PATENT_PASSAGES_RESTRICTED=1: workspace trust on and the workspace not trusted (Restricted Mode), with a
-  // workspace setting the extension must then ignore (test/integration/ui-restricted.test.ts).
+  // workspace setting the extension must then ignore, and a user setting with a relative path that must not
+  // be resolved inside the workspace, where a loadable model waits (test/integration/ui-restricted.test.ts).
   const restricted = process.env.PATENT_PASSAGES_RESTRICTED === '1';
   if (restricted) {
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
     writeFileSync(
       join(workspace, '.vscode', 'settings.json'),
       JSON.stringify({ 'patentPassages.model': './untrusted-model' }, null, 2),
+    );
+    copyModelFolder(
+      join(repoRoot, 'models', 'use-lite-en'),
+      join(workspace, 'untrusted-model'),
+      'untrusted-model',
     );
   }
   const networkLog = join(scratch, 'network.jsonl');
@@ -63,6 +93,7 @@ async function main(): Promise<number> {
           networkLog,
           workspaceTrust: true,
           settings: {
+            'patentPassages.model': 'untrusted-model',
             'security.workspace.trust.enabled': true,
             'security.workspace.trust.startupPrompt': 'never',
             'security.workspace.trust.banner': 'never',

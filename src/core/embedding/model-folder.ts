@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ModelFolderError } from './errors';
 
 export type PoolingMode = 'cls' | 'mean' | 'max' | 'mean-sqrt-len' | 'last-token';
@@ -24,7 +24,11 @@ export interface ModelSpec {
   /** The model's name: the manifest's `id`, a known model's hub id, or the folder's name. */
   id: string;
   displayName: string;
-  /** A short hash of the folder's files: part of the embedder's `modelId`, so vectors from changed files never mix. */
+  /**
+   * A short hash of the content of every file that decides what vector a text gets (settings, tokenizer
+   * files, the ONNX graph and its external data): part of the embedder's `modelId`, so vectors from
+   * changed files never mix with old ones.
+   */
   fingerprint: string;
   /** Size of the ONNX file: a proxy for the work per token (fp32 weights). */
   onnxBytes: number;
@@ -228,7 +232,7 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
     onnxPath: join(folder, onnxRelative),
     id,
     displayName: manifest.displayName ?? known?.displayName ?? id,
-    ...(await fingerprintFolder(join(folder, onnxRelative), files.contents)),
+    ...(await fingerprintFolder(folder, onnxRelative, [...files.names, tokenizerFile])),
     graph,
     dims,
     matryoshkaDims,
@@ -245,9 +249,9 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
   };
 }
 
-/** Reads JSON files of one folder, remembering their text for the fingerprint. */
+/** Reads JSON files of one folder, remembering their names for the fingerprint. */
 class JsonFiles {
-  readonly contents: string[] = [];
+  readonly names: string[] = [];
   constructor(private readonly folder: string) {}
 
   async read(relative: string, required: true): Promise<unknown>;
@@ -269,7 +273,7 @@ class JsonFiles {
       );
     }
     const text = await readFile(path, 'utf8');
-    this.contents.push(`${relative}\n${text}`);
+    this.names.push(relative);
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -404,26 +408,116 @@ async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
-/** Hashes the settings files and the ONNX file's size, head and tail: cheap even for a 440 MB model. */
+/**
+ * Tokenizer files a folder may carry beside tokenizer.json. Our tokenizers read tokenizer.json (and
+ * tokenizer_config.json), but these are small and a changed one means a changed tokenizer export, so they
+ * count too when present.
+ */
+const TOKENIZER_FILES = [
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'spiece.model',
+  'sentencepiece.bpe.model',
+];
+
+/**
+ * The fingerprint: SHA-256 over the name, size and SHA-256 of the full content of each file that decides
+ * the vectors — the JSON settings the loader read, the tokenizer files, the ONNX file and any external
+ * data files it names. Every byte is hashed (a fine-tuned model can differ only in the middle of its
+ * weights); at ~1.5 GB/s that is ~0.3 s for a 440 MB BERT-base, read in 4 MB slices that yield to the event
+ * loop, and a file unchanged since (same inode, size, mtime and ctime) is not hashed twice in a process.
+ * scripts/bench/model-fingerprint.ts prints the cost.
+ */
 async function fingerprintFolder(
-  onnxPath: string,
-  jsonContents: readonly string[],
+  folder: string,
+  onnxRelative: string,
+  settingsFiles: readonly string[],
 ): Promise<{ fingerprint: string; onnxBytes: number }> {
+  const onnx = await hashFile(join(folder, onnxRelative), true);
+  const names = new Set([...settingsFiles, onnxRelative]);
+  for (const name of TOKENIZER_FILES) if (await exists(join(folder, name))) names.add(name);
+  const onnxFolder = dirname(join(folder, onnxRelative));
+  for (const location of onnx.externalData) {
+    const path = resolve(onnxFolder, location);
+    const inside = relative(folder, path);
+    // Only files inside the folder: onnxruntime resolves the locations against the model's folder.
+    if (!inside || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) continue;
+    if (await exists(path)) names.add(inside.split(sep).join('/'));
+  }
   const hash = createHash('sha256');
-  for (const text of jsonContents) hash.update(text);
-  const handle = await open(onnxPath, 'r');
-  let onnxBytes = 0;
+  for (const name of [...names].sort()) {
+    const file = name === onnxRelative ? onnx : await hashFile(join(folder, name), false);
+    hash.update(`${name}\0${file.size}\0${file.sha256}\n`);
+  }
+  return { fingerprint: hash.digest('hex').slice(0, 12), onnxBytes: onnx.size };
+}
+
+interface FileHash {
+  size: number;
+  sha256: string;
+  /** For an ONNX file: the external data locations it names. */
+  externalData: string[];
+}
+
+/** Hashes of files in this process, by identity and change times: a file is hashed once until it changes. */
+const hashCache = new Map<string, FileHash>();
+
+/**
+ * In an ONNX (protobuf) file an external tensor's location is a StringStringEntryProto { key: "location",
+ * value: <file> }: bytes 0x0A 0x08 "location" 0x12, then the value's length and bytes.
+ */
+const LOCATION_ENTRY = Buffer.from('\x0a\x08location\x12', 'latin1');
+/** Read size: large enough that the per-read cost vanishes, small enough to yield often (~3 ms each). */
+const CHUNK_BYTES = 4 << 20;
+/** An entry's bytes at most (a location of up to 4096 bytes and its framing). */
+const ENTRY_MAX_BYTES = 4200;
+
+async function hashFile(path: string, onnx: boolean): Promise<FileHash> {
+  const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    onnxBytes = size;
-    hash.update(String(size));
-    const chunk = Buffer.alloc(Math.min(size, 1 << 20));
-    await handle.read(chunk, 0, chunk.length, 0);
-    hash.update(chunk);
-    await handle.read(chunk, 0, chunk.length, Math.max(0, size - chunk.length));
-    hash.update(chunk);
+    const info = await handle.stat();
+    const key = `${onnx}:${path}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const cached = hashCache.get(key);
+    if (cached) return cached;
+    const hash = createHash('sha256');
+    const externalData = new Set<string>();
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    // The end of the previous chunk, so an entry split across two reads is still found.
+    let carry = Buffer.alloc(0);
+    for (let position = 0; ;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const bytes = chunk.subarray(0, bytesRead);
+      hash.update(bytes);
+      if (onnx) {
+        const boundary = Buffer.concat([carry, bytes.subarray(0, ENTRY_MAX_BYTES)]);
+        for (const location of [...externalLocations(boundary), ...externalLocations(bytes)])
+          externalData.add(location);
+        carry = Buffer.from(bytes.subarray(Math.max(0, bytes.length - ENTRY_MAX_BYTES)));
+      }
+    }
+    const result = { size: info.size, sha256: hash.digest('hex'), externalData: [...externalData] };
+    hashCache.set(key, result);
+    return result;
   } finally {
     await handle.close();
   }
-  return { fingerprint: hash.digest('hex').slice(0, 12), onnxBytes };
+}
+
+function externalLocations(bytes: Buffer): string[] {
+  const found: string[] = [];
+  for (let at = bytes.indexOf(LOCATION_ENTRY); at >= 0; at = bytes.indexOf(LOCATION_ENTRY, at + 1)) {
+    let offset = at + LOCATION_ENTRY.length;
+    // A varint length; file names are short, so one or two bytes.
+    let length = bytes[offset++] ?? 0;
+    if (length & 0x80) length = (length & 0x7f) | ((bytes[offset++] ?? 0) << 7);
+    if (length === 0 || length > 4096 || offset + length > bytes.length) continue;
+    const name = bytes.toString('utf8', offset, offset + length);
+    if (!name.includes('\0') && !name.includes('\ufffd')) found.push(name);
+  }
+  return found;
 }

@@ -65,8 +65,11 @@ export function defaultRoleOf(document: DocumentInfo): DocumentRole {
 export interface PassageIndexOptions {
   source: DocumentSource;
   embedder: Embedder;
-  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input. */
-  parse: (bytes: Uint8Array, uri: string) => Promise<PatentDocument>;
+  /**
+   * The documents module's parser: bytes → document, throwing `DocumentError` for bad input. It gets the
+   * index's size limit, so that limit (not the parser's own default) decides what is too large.
+   */
+  parse: (bytes: Uint8Array, uri: string, options: { maxBytes: number }) => Promise<PatentDocument>;
   logger: Logger;
   /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
   storePath?: string;
@@ -106,6 +109,8 @@ export class PassageIndex implements PassageSearchService {
   private disposed = false;
   /** The claim's row scores of a finished search, reused by the next (400 kB per query at 100k rows). */
   private spareRowScores: Float32Array | undefined;
+  /** Why the index lives in memory although a store path was given; shown again after each update. */
+  private storageMessage: string | undefined;
   /** Problems already reported, so each is logged once. */
   private readonly reported = new Set<string>();
 
@@ -257,13 +262,20 @@ export class PassageIndex implements PassageSearchService {
     if (!path) return;
     const loaded = await loadStore(path, this.identity);
     if (!loaded.ok) {
-      if (loaded.problem === 'corrupt' || loaded.problem === 'unreadable') {
+      if (loaded.problem === 'not-a-file') {
+        // A folder (or device…) where the cache belongs is the user's: nothing is renamed or written.
+        this.options.logger.warn(`${loaded.message}; keeping the index in memory for this session.`);
+        this.storage = 'memory';
+        this.storageMessage = `The passage cache path is not a file (${basename(path)}); the index lives in memory until restart.`;
+        this.setStatus({ message: this.storageMessage });
+      } else if (loaded.problem === 'corrupt' || loaded.problem === 'unreadable') {
         this.options.logger.warn(loaded.message);
         this.setStatus({
           message: `The passage cache was damaged and is being rebuilt (${basename(path)}).`,
         });
-        // Keep the damaged file for diagnosis; the next save writes a fresh one.
-        await rename(path, `${path}.corrupt`).catch(() => undefined);
+        // Keep a damaged file for diagnosis; the next save writes a fresh one. Only a file that was read
+        // and found damaged is moved: one that could not be read is left where it is.
+        if (loaded.problem === 'corrupt') await rename(path, `${path}.corrupt`).catch(() => undefined);
       } else if (loaded.problem === 'mismatch') {
         this.options.logger.info(`${loaded.message}: re-embedding the workspace.`);
       }
@@ -288,7 +300,10 @@ export class PassageIndex implements PassageSearchService {
 
   private async save(): Promise<void> {
     const path = this.options.storePath;
-    if (!path || this.storage === 'memory') return;
+    if (!path || this.storage === 'memory') {
+      if (this.storageMessage && !this.current.message) this.setStatus({ message: this.storageMessage });
+      return;
+    }
     try {
       const bytes = await saveStore(path, {
         identity: this.identity,
@@ -428,11 +443,12 @@ export class PassageIndex implements PassageSearchService {
     let document: PatentDocument;
     try {
       const bytes = await this.options.source.read(file.uri, signal);
-      if (bytes.length > (this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
+      const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+      if (bytes.length > maxBytes) {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      document = await this.options.parse(bytes, file.uri);
+      document = await this.options.parse(bytes, file.uri, { maxBytes });
     } catch (error) {
       if (signal.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);

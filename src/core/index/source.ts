@@ -3,7 +3,7 @@
  * open editors (unsaved text) and `files.exclude`; the CLI uses `DirectorySource` below.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 
@@ -82,7 +82,8 @@ export class DirectorySource implements DocumentSource {
 
   private relative(uri: string): string | undefined {
     const path = relative(this.root, uri);
-    if (path.startsWith('..') || path === '') return undefined;
+    // Outside the root only when the first segment is `..`: `..notes.md` is an ordinary name inside it.
+    if (path === '' || path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path)) return undefined;
     return path.split(sep).join('/');
   }
 

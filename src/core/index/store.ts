@@ -12,11 +12,14 @@
  *
  * Writes are atomic: a temporary file in the same folder, fsync, rename, fsync of the folder. A reader
  * therefore sees the old file or the new one, never a mix; a truncated or bit-flipped file fails its
- * length or CRC check and is reported as `StoreProblem` 'corrupt'.
+ * length or CRC check and is reported as `StoreProblem` 'corrupt'. So does a file whose checksums hold but
+ * whose header or records have the wrong shape (written by another version, or by hand): every field is
+ * checked on load (`readHeader`, `readDocumentRecord`, `readParagraphRecord`), so nothing of the wrong type
+ * reaches the index. Temporary files of writers that were killed before their rename are swept on load.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { DocumentFormat, SourceRange } from '../documents/model';
@@ -67,7 +70,11 @@ export interface StoreContents {
   vectors: VectorTable;
 }
 
-export type StoreProblem = 'missing' | 'corrupt' | 'mismatch' | 'unreadable';
+/**
+ * Why a store did not load. 'corrupt': damaged or of the wrong shape (set it aside, rebuild);
+ * 'not-a-file': the path is a directory or another non-file (leave it alone, keep the index in memory).
+ */
+export type StoreProblem = 'missing' | 'corrupt' | 'mismatch' | 'unreadable' | 'not-a-file';
 
 export type StoreLoad =
   { ok: true; contents: StoreContents } | { ok: false; problem: StoreProblem; message: string };
@@ -90,10 +97,35 @@ interface Header {
 type CompactRange = [number, number, number, number, number, number];
 type CompactParagraph = [string, string | null, string, string | null, CompactRange, string];
 
-/** Reads and checks a store; never throws for a bad or missing file (the caller rebuilds). */
+/**
+ * Reads and checks a store; never throws for a bad or missing file (the caller rebuilds). Sweeps stale
+ * temporary files of killed writers beside it first (`sweepTemporaryFiles`).
+ */
 export async function loadStore(path: string, expected: StoreIdentity): Promise<StoreLoad> {
+  await sweepTemporaryFiles(path).catch(() => undefined);
+  try {
+    return await readStore(path, expected);
+  } catch (error) {
+    // The checks below are meant to catch every bad file; this is the backstop that keeps the promise.
+    return {
+      ok: false,
+      problem: 'corrupt',
+      message: `${path}: the cache is damaged (${error instanceof Error ? error.message : String(error)}); it will be rebuilt`,
+    };
+  }
+}
+
+async function readStore(path: string, expected: StoreIdentity): Promise<StoreLoad> {
   let bytes: Buffer;
   try {
+    const kind = await fileKind(path);
+    if (kind !== 'file' && kind !== 'missing') {
+      return {
+        ok: false,
+        problem: 'not-a-file',
+        message: `${path} is ${kind}, not a cache file; it is left as it is (remove it or choose another cache path)`,
+      };
+    }
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -127,9 +159,9 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
   if (crc32(headerBytes) !== bytes.readUInt32LE(16)) return corrupt('header checksum mismatch');
   let header: Header;
   try {
-    header = JSON.parse(headerBytes.toString('utf8')) as Header;
-  } catch {
-    return corrupt('unreadable header');
+    header = readHeader(JSON.parse(headerBytes.toString('utf8')));
+  } catch (error) {
+    return corrupt(error instanceof ShapeError ? `header: ${error.message}` : 'unreadable header');
   }
   if (
     header.modelId !== expected.modelId ||
@@ -156,6 +188,7 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
   const vectors = await readVectors(vectorBytes, header);
   if (!vectors) return corrupt('inconsistent vector section');
   const documents: StoredDocument[] = [];
+  const uris = new Set<string>();
   let sliceStart = performance.now();
   // One record at a time, decoded from the bytes: no giant string of the whole section.
   for (let start = 0; start < documentBytes.length;) {
@@ -165,16 +198,89 @@ export async function loadStore(path: string, expected: StoreIdentity): Promise<
     start = end + 1;
     if (!line) continue;
     try {
-      documents.push(expandDocument(JSON.parse(line) as CompactDocument));
-    } catch {
-      return corrupt('unreadable document record');
+      const document = readDocumentRecord(JSON.parse(line));
+      if (uris.has(document.uri)) throw new ShapeError(`${document.uri.slice(0, 200)} is stored twice`);
+      uris.add(document.uri);
+      documents.push(document);
+    } catch (error) {
+      const why = error instanceof ShapeError ? `: ${error.message}` : ' (not JSON)';
+      return corrupt(`document record ${documents.length + 1}${why}`);
     }
     if (performance.now() - sliceStart > SLICE_MS) {
       await yieldToEventLoop();
       sliceStart = performance.now();
     }
   }
+  if (documents.length !== header.documents)
+    return corrupt(`${documents.length} document records, the header says ${header.documents}`);
   return { ok: true, contents: { identity: expected, documents, vectors } };
+}
+
+/** What is at a path: 'missing', 'file', or a phrase for anything else ('a directory', …). */
+async function fileKind(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (info.isFile()) return 'file';
+    return info.isDirectory() ? 'a directory' : 'not a regular file';
+  } catch (error) {
+    // Anything else (EACCES, ENOTDIR…) is left to the read, which reports it.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'file';
+  }
+}
+
+/** Temporary files older than this are stale even if a process with the writer's id is running. */
+export const STALE_TEMPORARY_MS = 15 * 60_000;
+/** A killed writer's file is left alone this long, in case its pid belongs to another pid namespace. */
+const DEAD_WRITER_GRACE_MS = 60_000;
+
+/**
+ * Removes temporary files that writers of this store left when they were killed between write and
+ * rename: only names `writeFileAtomic` makes for this path (`<name>.<pid>.<8 hex>.tmp`), and only when
+ * the writing process is gone (and the file is over a minute old) or the file is over 15 minutes old.
+ * Best effort: returns the names it removed.
+ */
+export async function sweepTemporaryFiles(path: string, now = Date.now()): Promise<string[]> {
+  const folder = dirname(path);
+  const pattern = new RegExp(`^${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (!match) continue;
+    const file = join(folder, name);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) continue;
+      const age = now - info.mtimeMs;
+      const stale = age > STALE_TEMPORARY_MS || (age > DEAD_WRITER_GRACE_MS && !isRunning(Number(match[1])));
+      if (!stale) continue;
+      await rm(file, { force: true });
+      removed.push(name);
+    } catch {
+      /* vanished or not ours to remove: leave it */
+    }
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Writes the store atomically. Throws (with the path in the message) when the disk refuses. */
@@ -216,9 +322,18 @@ export async function saveStore(path: string, contents: StoreContents): Promise<
   return parts.reduce((sum, part) => sum + part.length, 0);
 }
 
-/** Temporary file in the same folder, fsync, rename over the target, fsync the folder. */
+/**
+ * Temporary file in the same folder, fsync, rename over the target, fsync the folder. Refuses (before
+ * writing anything) when the target is a directory or another non-file: nothing is replaced.
+ */
 export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
+  const kind = await fileKind(path);
+  if (kind !== 'file' && kind !== 'missing') {
+    throw Object.assign(new Error(`${path} is ${kind}, not a file; nothing was written`), {
+      code: 'ENOTFILE',
+    });
+  }
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'w');
@@ -363,35 +478,127 @@ function compactDocument(d: StoredDocument): CompactDocument {
   return compact;
 }
 
-function expandDocument(c: CompactDocument): StoredDocument {
-  if (typeof c.u !== 'string' || !Array.isArray(c.p)) throw new Error('bad record');
-  const document: StoredDocument = {
-    uri: c.u,
-    size: c.s,
-    mtimeMs: c.m,
-    format: c.f,
-    label: c.l,
-    paragraphs: c.p.map(([id, number, text, matchText, r, hash]) => {
-      const paragraph: StoredParagraph = {
-        id,
-        text,
-        range: {
-          start: { line: r[0], character: r[1] },
-          end: { line: r[2], character: r[3] },
-          startOffset: r[4],
-          endOffset: r[5],
-        },
-        hash,
-      };
-      if (number !== null) paragraph.number = number;
-      if (matchText !== null) paragraph.matchText = matchText;
-      return paragraph;
-    }),
+// ---- shape checks of loaded records: one function per record type, each field checked ------------------
+// A new field: add it to the compact type, to `compactDocument` and to the record's reader below.
+
+/** A field of a loaded record with the wrong type or shape; the message says which and what was found. */
+class ShapeError extends Error {}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function fail(field: string, expected: string, value: unknown): never {
+  throw new ShapeError(`${field} is ${describe(value)}, expected ${expected}`);
+}
+
+function asString(value: unknown, field: string): string {
+  return typeof value === 'string' ? value : fail(field, 'a string', value);
+}
+
+function asOptionalString(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : asString(value, field);
+}
+
+function asNumber(value: unknown, field: string): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fail(field, 'a number', value);
+}
+
+function asCount(value: unknown, field: string): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+    ? (value as number)
+    : fail(field, 'a whole number ≥ 0', value);
+}
+
+function asRecord(value: unknown, field: string): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : fail(field, 'an object', value);
+}
+
+function asArray(value: unknown, field: string, length?: number): unknown[] {
+  if (!Array.isArray(value)) fail(field, 'an array', value);
+  if (length !== undefined && value.length !== length)
+    throw new ShapeError(`${field} has ${value.length} items, expected ${length}`);
+  return value;
+}
+
+function readHeader(value: unknown): Header {
+  const h = asRecord(value, 'the header');
+  if (h.quantization !== 'int8') fail('quantization', "'int8'", h.quantization);
+  return {
+    modelId: asString(h.modelId, 'modelId'),
+    dims: asCount(h.dims, 'dims'),
+    recipe: asString(h.recipe, 'recipe'),
+    quantization: 'int8',
+    entries: asCount(h.entries, 'entries'),
+    rows: asCount(h.rows, 'rows'),
+    vectorBytes: asCount(h.vectorBytes, 'vectorBytes'),
+    vectorCrc: asCount(h.vectorCrc, 'vectorCrc'),
+    documentBytes: asCount(h.documentBytes, 'documentBytes'),
+    documentCrc: asCount(h.documentCrc, 'documentCrc'),
+    documents: asCount(h.documents, 'documents'),
+    savedAt: asString(h.savedAt, 'savedAt'),
   };
-  if (c.v !== undefined) document.version = c.v;
-  if (c.n !== undefined) document.publicationNumber = c.n;
-  if (c.t !== undefined) document.title = c.t;
-  return document;
+}
+
+/** A compact document record (`CompactDocument`) → `StoredDocument`, or a `ShapeError` naming the field. */
+function readDocumentRecord(value: unknown): StoredDocument {
+  const c = asRecord(value, 'the record');
+  const uri = asString(c.u, 'uri');
+  try {
+    const format = asString(c.f, 'format');
+    // Any non-empty name: formats are added over time, and an unknown one only changes the role guess.
+    if (!format) throw new ShapeError('format is empty');
+    const document: StoredDocument = {
+      uri,
+      size: asCount(c.s, 'size'),
+      mtimeMs: asNumber(c.m, 'mtimeMs'),
+      format: format as DocumentFormat,
+      label: asString(c.l, 'label'),
+      paragraphs: asArray(c.p, 'paragraphs').map((p, i) => readParagraphRecord(p, `paragraph ${i + 1}`)),
+    };
+    if (c.v !== undefined) document.version = asNumber(c.v, 'version');
+    const publicationNumber = asOptionalString(c.n, 'publicationNumber');
+    if (publicationNumber !== undefined) document.publicationNumber = publicationNumber;
+    const title = asOptionalString(c.t, 'title');
+    if (title !== undefined) document.title = title;
+    return document;
+  } catch (error) {
+    if (error instanceof ShapeError) throw new ShapeError(`${uri.slice(0, 200)}: ${error.message}`);
+    throw error;
+  }
+}
+
+const HASH = /^[0-9a-f]{32}$/;
+
+function asHash(value: unknown, field: string): string {
+  const hash = asString(value, field);
+  if (!HASH.test(hash)) throw new ShapeError(`${field} is not 32 hex digits`);
+  return hash;
+}
+
+/** A compact paragraph (`CompactParagraph`, a 6-tuple) → `StoredParagraph`. */
+function readParagraphRecord(value: unknown, where: string): StoredParagraph {
+  const [id, number, text, matchText, r, hash] = asArray(value, where, 6);
+  const range = asArray(r, `${where} range`, 6).map((n) => asCount(n, `${where} range value`));
+  const paragraph: StoredParagraph = {
+    id: asString(id, `${where} id`),
+    text: asString(text, `${where} text`),
+    range: {
+      start: { line: range[0] as number, character: range[1] as number },
+      end: { line: range[2] as number, character: range[3] as number },
+      startOffset: range[4] as number,
+      endOffset: range[5] as number,
+    },
+    hash: asHash(hash, `${where} hash`),
+  };
+  if (number !== null) paragraph.number = asString(number, `${where} number`);
+  if (matchText !== null) paragraph.matchText = asString(matchText, `${where} matchText`);
+  return paragraph;
 }
 
 function align4(n: number): number {

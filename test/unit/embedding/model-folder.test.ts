@@ -325,3 +325,143 @@ describe('graphs that output a pooled sentence vector', () => {
     }
   });
 });
+
+describe('model fingerprint: every file that decides the vectors', () => {
+  /** Edits one file of a fresh copy; returns the fingerprints before and after. */
+  async function fingerprintAfter(edit: (dir: string) => Promise<void>): Promise<[string, string]> {
+    const dir = await copy();
+    const before = (await loadModelFolder(dir)).fingerprint;
+    await edit(dir);
+    return [before, (await loadModelFolder(dir)).fingerprint];
+  }
+  const appendSpace = (file: string) => async (dir: string) =>
+    writeFile(join(dir, file), `${await readFile(join(dir, file), 'utf8')} `);
+
+  for (const file of [
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'config.json',
+    'modules.json',
+    '1_Pooling/config.json',
+    'sentence_bert_config.json',
+  ]) {
+    test(`a changed ${file} changes it`, async () => {
+      const [before, after] = await fingerprintAfter(appendSpace(file));
+      assert.notEqual(after, before);
+    });
+  }
+
+  for (const file of ['special_tokens_map.json', 'vocab.txt', 'config_sentence_transformers.json']) {
+    test(`${file}, added or changed, changes it`, async () => {
+      const dir = await copy();
+      const without = (await loadModelFolder(dir)).fingerprint;
+      await writeFile(join(dir, file), file.endsWith('.json') ? '{}' : '[PAD]\n');
+      const added = (await loadModelFolder(dir)).fingerprint;
+      await writeFile(join(dir, file), file.endsWith('.json') ? '{ }' : '[PAD]\n[UNK]\n');
+      const changed = (await loadModelFolder(dir)).fingerprint;
+      assert.equal(new Set([without, added, changed]).size, 3);
+    });
+  }
+
+  test('one byte changed in the middle of model.onnx (same size) changes it', async () => {
+    const [before, after] = await fingerprintAfter(async (dir) => {
+      const bytes = await readFile(join(dir, 'model.onnx'));
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = (bytes[middle] ?? 0) ^ 1;
+      await writeFile(join(dir, 'model.onnx'), bytes);
+    });
+    assert.notEqual(after, before);
+  });
+
+  test('an unrelated file (a README, a PyTorch checkpoint) does not change it', async () => {
+    const [before, after] = await fingerprintAfter(async (dir) => {
+      await writeFile(join(dir, 'README.md'), '# notes');
+      await writeFile(join(dir, 'pytorch_model.bin'), 'weights the ONNX graph does not use');
+    });
+    assert.equal(after, before);
+  });
+
+  test('external data files that model.onnx names count; a location outside the folder is ignored', async () => {
+    // A TensorProto's external_data entries as protobuf bytes: { key: "location", value: <name> }.
+    const entry = (name: string): Buffer =>
+      Buffer.concat([
+        Buffer.from('\x0a\x08location\x12', 'latin1'),
+        Buffer.from([Buffer.byteLength(name)]),
+        Buffer.from(name),
+      ]);
+    const dir = await copy();
+    const onnx = await readFile(join(dir, 'model.onnx'));
+    // The entry straddles the 1 MB read boundary, as it may in a large file.
+    const pad = Buffer.alloc(Math.max(0, (1 << 20) - 5 - onnx.length));
+    await writeFile(
+      join(dir, 'model.onnx'),
+      Buffer.concat([onnx, pad, entry('model.onnx_data'), entry('../outside.bin')]),
+    );
+    await writeFile(join(dir, 'model.onnx_data'), Buffer.alloc(4096, 1));
+    const first = (await loadModelFolder(dir)).fingerprint;
+    await writeFile(join(dir, 'model.onnx_data'), Buffer.alloc(4096, 2));
+    const second = (await loadModelFolder(dir)).fingerprint;
+    assert.notEqual(second, first, 'changed external weights change it');
+    await writeFile(join(root.path, 'outside.bin'), 'not the model folder');
+    assert.equal((await loadModelFolder(dir)).fingerprint, second);
+  });
+});
+
+describe('a changed tokenizer re-embeds the index', () => {
+  test('swapping two tokens in tokenizer.json gives another modelId, and the index embeds everything again', async () => {
+    const dir = await copy();
+    const { PassageIndex } = await import('../../../src/core/index/passage-index');
+    const { DirectorySource } = await import('../../../src/core/index/source');
+    const { CountingEmbedder, RecordingLogger, parse, workspaceWith } = await import('../index/helpers');
+    const workspace = await workspaceWith(['uspto/US08930553.xml']);
+    const storePath = join(workspace, '.patent-passages', 'passages.ppidx');
+    const run = async () => {
+      const embedder = new CountingEmbedder(
+        await createEmbedder({ modelDir: dir, workerPath: TEST_WORKER, idleTimeoutMs: 0, threads: 1 }),
+      );
+      const logger = new RecordingLogger();
+      const index = new PassageIndex({
+        source: new DirectorySource(workspace),
+        embedder,
+        parse,
+        logger,
+        storePath,
+      });
+      await index.update('full');
+      const paragraphs = index.status().paragraphs;
+      const [vector] = await embedder.embed(['a display device with a storage box'], { kind: 'query' });
+      await index.dispose();
+      await embedder.dispose();
+      return {
+        modelId: embedder.modelId,
+        embedded: embedder.passageTexts.length,
+        paragraphs,
+        logger,
+        vector,
+      };
+    };
+    const first = await run();
+    assert.ok(first.embedded > 0);
+    const unchanged = await run();
+    assert.equal(unchanged.embedded, 0, 'same model: the cache is reused');
+
+    // Swap the ids of two words the documents use: the same text now gets other vectors.
+    const tokenizer = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as {
+      model: { vocab: Record<string, number> };
+    };
+    const [a, b] = ['display', 'device'].filter((w) => w in tokenizer.model.vocab);
+    assert.ok(a && b, 'both words are in the test vocabulary');
+    const vocab = tokenizer.model.vocab;
+    [vocab[a], vocab[b]] = [vocab[b] as number, vocab[a] as number];
+    await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+
+    const changed = await run();
+    assert.notEqual(changed.modelId, first.modelId);
+    assert.ok(
+      maxAbsDiff(changed.vector as Float32Array, first.vector as Float32Array) > 1e-4,
+      'vectors differ',
+    );
+    assert.equal(changed.embedded, changed.paragraphs, 'every paragraph embedded again');
+    assert.equal(changed.logger.count('info', /re-embedding the workspace/), 1);
+  });
+});

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { readDocuments, type BulkItem, type BulkPosition, type BulkProgress } from './bulk';
 import { DocumentError, type DocumentProblem } from './errors';
 import type { DocumentFormat, PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere, type TextFormat } from './parse';
@@ -21,11 +22,34 @@ export type DocumentRequest =
       format?: DocumentFormat;
     }
   | { type: 'parseText'; id: number; file: string; text: string; format?: TextFormat }
-  | { type: 'abort'; id: number };
+  | { type: 'abort'; id: number }
+  /** Reads the bulk file at `file` (a path) and streams one `BulkReply` per document, then 'done'. */
+  | { type: 'parseFile'; id: number; file: string; maxDocumentBytes?: number }
+  /** Flow control of a 'parseFile': the caller took `count` more documents, the worker may send as many. */
+  | { type: 'more'; id: number; count: number };
 export type DocumentReply =
   | { id: number; document: PatentDocument }
   /** A `DocumentError`'s fields; `cause` is the stack (or text) of an unforeseen error's original. */
-  | { id: number; problem: DocumentProblem; detail: string; cause?: string };
+  | { id: number; problem: DocumentProblem; detail: string; cause?: string }
+  | BulkReply;
+/** The replies to a 'parseFile' request: many per request, told apart by `bulk`. */
+export type BulkReply =
+  | { id: number; bulk: 'document'; position: BulkPosition; document: PatentDocument }
+  | {
+      id: number;
+      bulk: 'error';
+      position: BulkPosition;
+      problem: DocumentProblem;
+      detail: string;
+      cause?: string;
+    }
+  | { id: number; bulk: 'progress'; progress: BulkProgress }
+  | { id: number; bulk: 'done' }
+  /** The file itself could not be read (missing, a damaged zip): the stream ends with this error. */
+  | { id: number; bulk: 'failed'; problem: DocumentProblem; detail: string; cause?: string };
+
+/** Documents a 'parseFile' worker may send ahead of what the caller took: bounds the caller's memory. */
+export const BULK_WINDOW = 16;
 
 /** A worker with nothing to do goes away after this long (pdfjs and mammoth hold tens of MB once loaded). */
 const IDLE_MS = 30_000;
@@ -69,7 +93,7 @@ interface Pending {
 /** Rebuilds the `DocumentError` the worker threw; the problem and detail cross the thread intact. */
 function errorFromReply(
   file: string,
-  reply: Extract<DocumentReply, { problem: DocumentProblem }>,
+  reply: { problem: DocumentProblem; detail: string; cause?: string },
 ): DocumentError {
   let cause: Error | undefined;
   if (reply.cause !== undefined) {
@@ -83,10 +107,19 @@ type ParseRequest = Extract<DocumentRequest, { type: 'parse' | 'parseText' }>;
 /** A request without its id: the id is given when it is sent. */
 type ParseRequestBody = ParseRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
+/** A 'parseFile' stream waiting for the worker's replies. */
+interface PendingStream {
+  file: string;
+  worker: Worker;
+  push: (reply: BulkReply) => void;
+  fail: (error: Error) => void;
+}
+
 /** One shared worker; requests are answered by id. */
 class DocumentWorker {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, PendingStream>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -126,6 +159,89 @@ class DocumentWorker {
     });
   }
 
+  /**
+   * Streams the documents of the bulk file at `file` from the worker. The worker sends at most
+   * `BULK_WINDOW` documents ahead of the consumer, so a slow consumer holds back the reading instead of
+   * piling documents up here. Ending the iteration early (break, abort) stops the worker's reading.
+   */
+  async *stream(
+    file: string,
+    options: {
+      signal?: AbortSignal;
+      onProgress?: (progress: BulkProgress) => void;
+      maxDocumentBytes?: number;
+    },
+  ): AsyncGenerator<BulkItem> {
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const worker = this.start();
+    const id = this.nextId++;
+    const replies: BulkReply[] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const onEvent = () => wake?.();
+    this.streams.set(id, {
+      file,
+      worker,
+      push: (reply) => {
+        replies.push(reply);
+        onEvent();
+      },
+      fail: (error) => {
+        failure = error;
+        onEvent();
+      },
+    });
+    signal?.addEventListener('abort', onEvent);
+    let finished = false;
+    let taken = 0;
+    try {
+      worker.postMessage({
+        type: 'parseFile',
+        id,
+        file,
+        maxDocumentBytes: options.maxDocumentBytes,
+      } satisfies DocumentRequest);
+      for (;;) {
+        signal?.throwIfAborted();
+        const reply = replies.shift();
+        if (!reply) {
+          if (failure) throw failure;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        switch (reply.bulk) {
+          case 'progress':
+            options.onProgress?.(reply.progress);
+            continue;
+          case 'done':
+            finished = true;
+            return;
+          case 'failed':
+            finished = true;
+            throw errorFromReply(file, reply);
+          case 'document':
+          case 'error': {
+            stats.inWorker++;
+            if (++taken % (BULK_WINDOW / 2) === 0) {
+              worker.postMessage({ type: 'more', id, count: BULK_WINDOW / 2 } satisfies DocumentRequest);
+            }
+            yield reply.bulk === 'document'
+              ? { position: reply.position, document: reply.document }
+              : { position: reply.position, error: errorFromReply(file, reply) };
+          }
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onEvent);
+      this.streams.delete(id);
+      if (!finished && this.worker === worker)
+        worker.postMessage({ type: 'abort', id } satisfies DocumentRequest);
+      this.idleCheck();
+    }
+  }
+
   private start(): Worker {
     clearTimeout(this.idleTimer);
     if (this.worker) {
@@ -139,6 +255,10 @@ class DocumentWorker {
       : new Worker(this.script);
     stats.workersStarted++;
     worker.on('message', (reply: DocumentReply) => {
+      if ('bulk' in reply) {
+        this.streams.get(reply.id)?.push(reply);
+        return;
+      }
       const pending = this.pending.get(reply.id);
       if (!pending) return; // cancelled
       stats.inWorker++;
@@ -152,6 +272,12 @@ class DocumentWorker {
         if (pending.worker !== worker) continue;
         pending.reject(
           new DocumentError(pending.file, 'unreadable', `could not be read: the document reader ${reason}.`),
+        );
+      }
+      for (const stream of [...this.streams.values()]) {
+        if (stream.worker !== worker) continue;
+        stream.fail(
+          new DocumentError(stream.file, 'unreadable', `could not be read: the document reader ${reason}.`),
         );
       }
     };
@@ -171,7 +297,7 @@ class DocumentWorker {
 
   /** With nothing pending, let the process exit without waiting for the worker, and stop it after a while. */
   private idleCheck(): void {
-    if (this.pending.size > 0 || !this.worker) return;
+    if (this.pending.size > 0 || this.streams.size > 0 || !this.worker) return;
     const worker = this.worker;
     worker.unref();
     clearTimeout(this.idleTimer);
@@ -228,6 +354,27 @@ export class DocumentParser {
       return parseDocumentTextHere(text, file, format, signal);
     }
     return this.worker.request({ type: 'parseText', file, text, format }, [], signal);
+  }
+
+  /**
+   * The documents of the bulk file at `path` (concatenated XML, Green Book, a .zip of them; see
+   * bulk.ts), read and parsed in the worker as a stream: one item per document, as soon as it is parsed
+   * (a document that cannot be read is an error item and the rest continue). Throws a `DocumentError`
+   * when the file itself cannot be read, and the signal's reason on abort.
+   */
+  parseFile(
+    path: string,
+    options: {
+      signal?: AbortSignal;
+      onProgress?: (progress: BulkProgress) => void;
+      maxDocumentBytes?: number;
+    } = {},
+  ): AsyncIterable<BulkItem> {
+    if (!this.worker) {
+      stats.inThread++;
+      return readDocuments(path, options);
+    }
+    return this.worker.stream(path, options);
   }
 
   async dispose(): Promise<void> {

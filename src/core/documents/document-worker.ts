@@ -7,7 +7,8 @@
  * one runs is seen before the next starts: a cancelled request still queued is skipped.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DocumentReply, DocumentRequest } from './document-thread';
+import { readDocuments } from './bulk';
+import { BULK_WINDOW, type BulkReply, type DocumentReply, type DocumentRequest } from './document-thread';
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere } from './parse';
@@ -20,7 +21,8 @@ process.on('unhandledRejection', (reason) => {
   throw reason;
 });
 
-type ParseRequest = Exclude<DocumentRequest, { type: 'abort' }>;
+type ParseRequest = Extract<DocumentRequest, { type: 'parse' | 'parseText' }>;
+type FileRequest = Extract<DocumentRequest, { type: 'parseFile' }>;
 
 const queue: ParseRequest[] = [];
 const controllers = new Map<number, AbortController>();
@@ -76,9 +78,73 @@ function drain(): void {
     });
 }
 
+/** Per running 'parseFile': documents it may still send, and how to wake it when it may send more. */
+const credits = new Map<number, { left: number; wake?: () => void }>();
+/** Progress goes out at most this often (each reply also tells the caller the worker is alive). */
+const PROGRESS_MS = 200;
+
+/**
+ * Streams a bulk file's documents. Runs beside the queue, not in it: between two documents (and while
+ * waiting for the file or for the caller) the queued single-document parses still run.
+ */
+async function runFile(request: FileRequest, controller: AbortController): Promise<void> {
+  const { id } = request;
+  const signal = controller.signal;
+  const credit: { left: number; wake?: () => void } = { left: BULK_WINDOW };
+  credits.set(id, credit);
+  const post = (reply: BulkReply) => port?.postMessage(reply);
+  let lastProgress = 0;
+  try {
+    const items = readDocuments(request.file, {
+      signal,
+      maxDocumentBytes: request.maxDocumentBytes,
+      onProgress: (progress) => {
+        const now = performance.now();
+        if (now - lastProgress < PROGRESS_MS && progress.bytesRead < progress.totalBytes) return;
+        lastProgress = now;
+        post({ id, bulk: 'progress', progress });
+      },
+    });
+    for await (const item of items) {
+      while (credit.left <= 0 && !signal.aborted) await new Promise<void>((wake) => (credit.wake = wake));
+      if (signal.aborted) return;
+      credit.left--;
+      if ('document' in item)
+        post({ id, bulk: 'document', position: item.position, document: item.document });
+      else post({ id, bulk: 'error', position: item.position, ...errorFields(item.error) });
+    }
+    post({ id, bulk: 'done' });
+  } catch (error) {
+    if (!signal.aborted) post({ id, bulk: 'failed', ...errorFields(error) });
+  } finally {
+    credits.delete(id);
+    controllers.delete(id);
+  }
+}
+
+function errorFields(error: unknown): { problem: DocumentError['problem']; detail: string; cause?: string } {
+  const { problem, detail, cause } = replyFor(0, error) as Extract<DocumentReply, { problem: unknown }>;
+  return cause === undefined ? { problem, detail } : { problem, detail, cause };
+}
+
 port?.on('message', (request: DocumentRequest) => {
   if (request.type === 'abort') {
     controllers.get(request.id)?.abort();
+    credits.get(request.id)?.wake?.();
+    return;
+  }
+  if (request.type === 'more') {
+    const credit = credits.get(request.id);
+    if (credit) {
+      credit.left += request.count;
+      credit.wake?.();
+    }
+    return;
+  }
+  if (request.type === 'parseFile') {
+    const controller = new AbortController();
+    controllers.set(request.id, controller);
+    void runFile(request, controller);
     return;
   }
   controllers.set(request.id, new AbortController());

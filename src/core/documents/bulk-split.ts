@@ -134,6 +134,9 @@ export class DocumentSplitter {
   /** Stream offset of `held[0]`. */
   private streamOffset = 0;
   private chunks: Uint8Array[] = [];
+  /** The current document's first bytes (up to PROLOG_BYTES), kept even when the document is over the limit. */
+  private head: Uint8Array[] = [];
+  private headSize = 0;
   private size = 0;
   private over = false;
   private pieceOffset = 0;
@@ -206,8 +209,8 @@ export class DocumentSplitter {
 
   /** The current document holds nothing yet but (a BOM,) whitespace and an XML declaration. */
   private onlyProlog(): boolean {
-    if (this.over || this.size > PROLOG_BYTES) return false;
-    const text = Buffer.concat(this.chunks).toString('latin1');
+    if (this.size > PROLOG_BYTES) return false;
+    const text = Buffer.concat(this.head).toString('latin1');
     return /^(?:\xEF\xBB\xBF)?\s*(?:<\?xml[^>]*\?>\s*)?$/.test(text);
   }
 
@@ -215,6 +218,11 @@ export class DocumentSplitter {
     if (to <= from) return;
     if (count) (this.counter as TextCounter).feed(data, from, to);
     this.size += to - from;
+    if (this.headSize < PROLOG_BYTES) {
+      const part = data.subarray(from, Math.min(to, from + PROLOG_BYTES - this.headSize));
+      this.head.push(part);
+      this.headSize += part.length;
+    }
     if (this.over) return;
     if (this.size > this.maxDocumentBytes) {
       this.over = true;
@@ -232,19 +240,22 @@ export class DocumentSplitter {
       : this.chunks.length === 1
         ? Uint8Array.from(this.chunks[0] as Uint8Array)
         : Buffer.concat(this.chunks);
+    const head = Buffer.concat(this.head);
     this.chunks = [];
+    this.head = [];
+    this.headSize = 0;
     this.size = 0;
     this.over = false;
-    if (size === 0 || (bytes && !this.isDocument(bytes))) return;
+    if (size === 0 || !this.isDocument(head, size)) return;
     out.push({ ordinal: ++this.ordinal, bytes, size, byteOffset: this.pieceOffset, start: this.pieceStart });
   }
 
   /** Whitespace between documents is none; a Green Book file's header (before the first PATN) is none. */
-  private isDocument(bytes: Uint8Array): boolean {
+  private isDocument(bytes: Uint8Array, size: number): boolean {
     let i = 0;
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
     while (i < bytes.length && isSpace(bytes[i])) i++;
-    if (i === bytes.length) return false;
+    if (i === bytes.length) return size > bytes.length;
     if (this.kind === 'greenbook') {
       return bytes[i] === 0x50 && bytes[i + 1] === 0x41 && bytes[i + 2] === 0x54 && bytes[i + 3] === 0x4e;
     }

@@ -1,0 +1,324 @@
+/**
+ * Bulk files (bulk.ts, bulk-split.ts, `DocumentParser.parseFile`, `parse --jsonl`): the shared USPTO
+ * documents concatenated as the weekly full-text files concatenate them (each with its own declaration
+ * and DOCTYPE), zipped, damaged, and read through the document worker.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { main } from '../../../src/cli/main';
+import {
+  countDocuments,
+  detectBulk,
+  DocumentParser,
+  parseBulkFile,
+  readDocuments,
+  type BulkItem,
+  type BulkProgress,
+  type PatentDocument,
+  type SourceRange,
+} from '../../../src/core/documents/index';
+import { DocumentSplitter, TextCounter } from '../../../src/core/documents/bulk-split';
+import { LineIndex } from '../../../src/core/documents/source-text';
+import { writeZip } from '../../support/zip-writer';
+
+const DATA = join(__dirname, '../../../../shared/data');
+const US = readdirSync(join(DATA, 'uspto'))
+  .filter((f) => f.endsWith('.xml'))
+  .sort()
+  .map((f) => join(DATA, 'uspto', f));
+
+async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+async function collect(items: AsyncIterable<BulkItem>): Promise<BulkItem[]> {
+  const all: BulkItem[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+function documentsOf(items: BulkItem[]): PatentDocument[] {
+  return items.flatMap((item) => ('document' in item ? [item.document] : []));
+}
+
+interface JsonDocument {
+  publicationNumber?: string;
+  claims: { range: SourceRange }[];
+  paragraphs: { range: SourceRange }[];
+}
+
+/** The `--json` object without its ranges (they differ: a bulk document's are placed in the whole file). */
+function withoutRanges(document: JsonDocument): unknown {
+  return {
+    ...document,
+    claims: document.claims.map(({ range: _range, ...rest }) => rest),
+    paragraphs: document.paragraphs.map(({ range: _range, ...rest }) => rest),
+  };
+}
+
+/** Every range of `bulk` covers, in `bulkText`, the text `single`'s range covers in `singleText`, and its line/character agree. */
+function assertSameTextAt(
+  bulk: JsonDocument,
+  bulkText: string,
+  single: JsonDocument,
+  singleText: string,
+): void {
+  const lines = new LineIndex(bulkText);
+  const pairs = [
+    ...bulk.claims.map((c, i) => [c.range, single.claims[i]!.range] as const),
+    ...bulk.paragraphs.map((p, i) => [p.range, single.paragraphs[i]!.range] as const),
+  ];
+  assert.ok(pairs.length > 0);
+  for (const [inBulk, inSingle] of pairs) {
+    assert.equal(
+      bulkText.slice(inBulk.startOffset, inBulk.endOffset),
+      singleText.slice(inSingle.startOffset, inSingle.endOffset),
+    );
+    assert.deepEqual(inBulk.start, lines.positionAt(inBulk.startOffset));
+    assert.deepEqual(inBulk.end, lines.positionAt(inBulk.endOffset));
+  }
+}
+
+let folder: string;
+let bulkPath: string;
+let bulkText: string;
+
+before(() => {
+  folder = mkdtempSync(join(tmpdir(), 'pp-bulk-'));
+  bulkPath = join(folder, 'ipg-weekly.xml');
+  // As in the weekly files: one document after the other, each with its declaration and DOCTYPE.
+  writeFileSync(bulkPath, Buffer.concat(US.map((f) => readFileSync(f))));
+  bulkText = readFileSync(bulkPath, 'utf8');
+});
+
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('bulk files', () => {
+  it('parse --jsonl prints each concatenated document as parse --json prints the single file', async () => {
+    assert.equal(US.length, 5);
+    const result = await runCli(['parse', bulkPath, '--jsonl']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, US.length);
+    for (const [i, file] of US.entries()) {
+      const single = await runCli(['parse', file, '--json']);
+      assert.equal(single.code, 0);
+      const expected = JSON.parse(single.stdout) as JsonDocument;
+      const actual = JSON.parse(lines[i]!) as JsonDocument;
+      assert.ok(expected.publicationNumber);
+      assert.deepEqual(withoutRanges(actual), withoutRanges(expected), file);
+      assertSameTextAt(actual, bulkText, expected, readFileSync(file, 'utf8'));
+    }
+  });
+
+  it('parse --jsonl of a single document prints it as --json does; --json of a bulk file says to use --jsonl', async () => {
+    const single = await runCli(['parse', US[0]!, '--json']);
+    const lines = await runCli(['parse', US[0]!, '--jsonl']);
+    assert.equal(lines.code, 0);
+    assert.equal(lines.stdout, single.stdout);
+    const refused = await runCli(['parse', bulkPath, '--json']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /holds several documents: use --jsonl/);
+  });
+
+  it('reads a .zip of the bulk file (deflated and stored entries) without unpacking it to disk', async () => {
+    const zipPath = join(folder, 'ipg-weekly.zip');
+    const bytes = readFileSync(bulkPath);
+    writeZip(zipPath, [
+      { name: 'ipg-weekly.xml', data: bytes },
+      { name: 'README.pdf', data: Buffer.from('not a bulk entry') },
+      {
+        name: 'stored/ipg-two.xml',
+        data: Buffer.concat(US.slice(0, 2).map((f) => readFileSync(f))),
+        deflate: false,
+      },
+    ]);
+    assert.equal(await detectBulk(zipPath), true);
+    const fromFile = documentsOf(await collect(parseBulkFile(bulkPath)));
+    const items = await collect(parseBulkFile(zipPath));
+    assert.equal(items.length, US.length + 2);
+    assert.ok(items.every((item) => 'document' in item));
+    assert.deepEqual(
+      items.map((item) => item.position.entry),
+      [...US.map(() => 'ipg-weekly.xml'), 'stored/ipg-two.xml', 'stored/ipg-two.xml'],
+    );
+    // The first entry is the whole bulk file: the same documents, ranges relative to the entry's text.
+    assert.deepEqual(
+      documentsOf(items)
+        .slice(0, US.length)
+        .map((d) => ({ ...d, uri: bulkPath })),
+      fromFile,
+    );
+    const cli = await runCli(['parse', zipPath, '--jsonl']);
+    assert.equal(cli.code, 0);
+    assert.equal(cli.stdout.trimEnd().split('\n').length, US.length + 2);
+  });
+
+  it('names a damaged document in the middle by number and file line, and reads the others', async () => {
+    const texts = US.map((f) => readFileSync(f, 'utf8'));
+    // Document 3 loses its closing root tag and gains an unclosed element.
+    texts[2] = texts[2]!.replace(/<\/us-patent-grant>\s*$/, '<broken>\n');
+    const path = join(folder, 'damaged.xml');
+    writeFileSync(path, texts.join(''));
+    const items = await collect(parseBulkFile(path));
+    assert.equal(items.length, US.length);
+    const bad = items[2]!;
+    assert.ok('error' in bad, 'the third item is an error');
+    const startLine = texts.slice(0, 2).join('').split('\n').length; // 1-based line where document 3 starts
+    assert.equal(bad.position.ordinal, 3);
+    assert.equal(bad.position.line + 1, startLine);
+    assert.match(
+      bad.error.message,
+      new RegExp(
+        `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: document 3 \\(line ${startLine}\\): is not well-formed XML at line \\d+`,
+      ),
+    );
+    // The error's line is a line of the whole file, inside document 3.
+    const errorLine = Number(/at line (\d+)/.exec(bad.error.message)?.[1]);
+    const endLine = texts.slice(0, 3).join('').split('\n').length;
+    assert.ok(errorLine >= startLine && errorLine <= endLine, `${errorLine} within ${startLine}-${endLine}`);
+    assert.deepEqual(
+      documentsOf(items).map((d) => d.publicationNumber),
+      ['US07272630B2', 'US08926509B2', 'US20050004437A1', 'US20050004974A1'],
+    );
+    const cli = await runCli(['parse', path, '--jsonl']);
+    assert.equal(cli.code, 0);
+    assert.equal(cli.stdout.trimEnd().split('\n').length, 4);
+    assert.match(cli.stderr, /document 3 \(line \d+\): is not well-formed XML/);
+    assert.match(cli.stderr, /4 documents read, 1 could not be read/);
+  });
+
+  it('skips a document over the size limit without buffering it, and reads the others', async () => {
+    const sizes = US.map((f) => readFileSync(f).length);
+    const limit = 100 * 1024;
+    const items = await collect(readDocuments(bulkPath, { maxDocumentBytes: limit }));
+    assert.equal(items.length, US.length);
+    items.forEach((item, i) => {
+      if (sizes[i]! > limit) {
+        assert.ok('error' in item && item.error.problem === 'too-large', `document ${i + 1} refused`);
+      } else assert.ok('document' in item, `document ${i + 1} read`);
+    });
+    assert.ok(sizes.some((s) => s > limit) && sizes.some((s) => s <= limit));
+  });
+
+  it('stops reading when aborted mid-stream, and reports progress up to the file size', async () => {
+    const parser = new DocumentParser();
+    try {
+      const controller = new AbortController();
+      const progress: BulkProgress[] = [];
+      const seen: BulkItem[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const item of parser.parseFile(bulkPath, {
+            signal: controller.signal,
+            onProgress: (p) => progress.push(p),
+          })) {
+            seen.push(item);
+            controller.abort();
+          }
+        })(),
+        { name: 'AbortError' },
+      );
+      assert.equal(seen.length, 1);
+      // The worker is free again: the whole file reads afterwards with the same parser.
+      const all: BulkItem[] = [];
+      for await (const item of parser.parseFile(bulkPath, { onProgress: (p) => progress.push(p) }))
+        all.push(item);
+      assert.equal(all.length, US.length);
+      const last = progress.at(-1)!;
+      assert.equal(last.bytesRead, last.totalBytes);
+      assert.equal(last.totalBytes, readFileSync(bulkPath).length);
+    } finally {
+      await parser.dispose();
+    }
+  });
+
+  it('a file that cannot be opened is one DocumentError naming it', async () => {
+    await assert.rejects(collect(parseBulkFile(join(folder, 'missing.xml'))), {
+      name: 'DocumentError',
+      message: /missing\.xml: does not exist/,
+    });
+    const notZip = join(folder, 'broken.zip');
+    writeFileSync(notZip, 'PK\x03\x04 truncated');
+    await assert.rejects(collect(parseBulkFile(notZip)), {
+      message: /broken\.zip: is not a readable zip archive/,
+    });
+  });
+});
+
+describe('splitting a bulk stream', () => {
+  const bytes = new Uint8Array(
+    Buffer.concat([
+      Buffer.from('\uFEFF'),
+      ...US.map((f) => readFileSync(f)),
+      // 2001–2004 documents: the ST.32 grant has a declaration, the application starts at its DOCTYPE.
+      readFileSync(join(DATA, 'uspto-2001/US06336130.xml')),
+      readFileSync(join(DATA, 'uspto-2001/US20010000044A1.xml')),
+      readFileSync(join(DATA, 'uspto-2001/US20010000044A1.xml')),
+    ]),
+  );
+
+  function split(chunkSize: number): { ordinal: number; byteOffset: number; size: number; line: number }[] {
+    const splitter = new DocumentSplitter('xml', 10 * 1024 * 1024);
+    const pieces = [];
+    for (let start = 0; start < bytes.length; start += chunkSize) {
+      pieces.push(...splitter.push(bytes.subarray(start, start + chunkSize)));
+    }
+    pieces.push(...splitter.end());
+    return pieces.map((p) => ({
+      ordinal: p.ordinal,
+      byteOffset: p.byteOffset,
+      size: p.size,
+      line: p.start.line,
+    }));
+  }
+
+  it('finds every document whatever the chunk boundaries (markers split across chunks)', () => {
+    const reference = split(256 * 1024);
+    assert.equal(reference.length, US.length + 3);
+    for (const chunkSize of [1, 3, 9, 10, 11, 4093])
+      assert.deepEqual(split(chunkSize), reference, `chunks of ${chunkSize}`);
+    // Each piece starts at a declaration or, for the application without one, at its DOCTYPE.
+    const text = Buffer.from(bytes).toString('latin1');
+    for (const piece of reference)
+      assert.match(text.slice(piece.byteOffset, piece.byteOffset + 9), /^<\?xml |^<!DOCTYPE/);
+    assert.equal(reference[0]!.byteOffset, 3, 'after the BOM');
+    assert.equal(countDocuments(bytes), US.length + 3);
+    assert.equal(countDocuments(readFileSync(US[0]!)), 1);
+  });
+
+  it('counts lines and UTF-16 units as an editor does', () => {
+    const text = 'a\r\nb\rc\nd\u00e9\u{1F600}\u20ac\n';
+    const counter = new TextCounter();
+    const encoded = Buffer.from(text, 'utf8');
+    for (const byte of encoded) counter.feed(Uint8Array.of(byte)); // byte by byte: a CR LF split too
+    const lines = new LineIndex(text);
+    assert.deepEqual(counter.point(), { ...lines.positionAt(text.length), offset: text.length });
+  });
+
+  it('splits a Green Book file at each PATN record and drops the file header', () => {
+    const records = ['US03932709.greenbook', 'US03937375.greenbook'].map((f) =>
+      readFileSync(join(DATA, 'uspto-greenbook', f)),
+    );
+    const file = Buffer.concat([Buffer.from('HHHHHT APS1 ISSUE 760113\n'), ...records]);
+    const splitter = new DocumentSplitter('greenbook', 1024 * 1024);
+    const pieces = [
+      ...splitter.push(file.subarray(0, 1000)),
+      ...splitter.push(file.subarray(1000)),
+      ...splitter.end(),
+    ];
+    assert.equal(pieces.length, 2);
+    assert.deepEqual(
+      pieces.map((p) => Buffer.from(p.bytes!).toString('latin1')),
+      records.map((r) => r.toString('latin1')),
+    );
+    assert.equal(pieces[1]!.start.line, 1 + records[0]!.toString('latin1').split('\n').length - 1);
+  });
+});

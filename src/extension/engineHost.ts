@@ -9,6 +9,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
 import {
+  detectBulk,
   looksLikePatentDocument,
   parseDocumentWith,
   SIGNATURE_BYTES,
@@ -242,6 +243,18 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
       source: this.source,
       embedder,
       parse: (bytes, uri) => parseDocumentWith(this.options.documents, bytes, uri),
+      // Bulk files (many patents in one file, or a .zip of them) stream from disk in the document worker.
+      bulk: {
+        detect: async (uri, signal) => {
+          const path = localPath(uri);
+          return path !== undefined && detectBulk(path, signal);
+        },
+        read: (uri, options) => {
+          const path = localPath(uri);
+          if (path === undefined) throw new Error(`${uri} is not a local file`);
+          return this.options.documents.parseFile(path, options);
+        },
+      },
       logger,
       ...(storePath ? { storePath } : {}),
       roleOf: roleRule(config),
@@ -450,4 +463,10 @@ function roleRule(config: PatentPassagesConfig): (document: DocumentInfo) => 'sp
     const relative = folder ? vscode.workspace.asRelativePath(uri, false) : uri.path;
     return isSpecification(relative) ? 'specification' : 'prior-art';
   };
+}
+
+/** The file-system path of a `file:` URI string (bulk files are streamed from disk), else undefined. */
+function localPath(uri: string): string | undefined {
+  const parsed = vscode.Uri.parse(uri, true);
+  return parsed.scheme === 'file' ? parsed.fsPath : undefined;
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseDocument } from '../../core/documents';
+import { detectBulk, parseBulkFile, parseDocument } from '../../core/documents';
 import {
   createEmbedder,
   EmbeddingEngineError,
@@ -122,6 +122,10 @@ export async function openFolderIndex(
     source,
     embedder,
     parse: (bytes, uri) => parseDocument(bytes, uri),
+    bulk: {
+      detect: (path, signal) => detectBulk(path, signal),
+      read: (path, options) => parseBulkFile(path, options),
+    },
     logger,
     storePath: cache,
     ...(maxMb ? { maxFileBytes: positiveInt('--max-file-mb', maxMb, 50) * 1024 * 1024 } : {}),

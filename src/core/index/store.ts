@@ -50,6 +50,11 @@ export interface StoredDocument {
   label: string;
   publicationNumber?: string;
   title?: string;
+  /**
+   * For a document inside a bulk file (several documents in one file): its number there (1-based) and,
+   * in a zip, its entry. All documents of a file share the file's `uri`, `size` and `mtimeMs`.
+   */
+  part?: { ordinal: number; entry?: string };
   paragraphs: StoredParagraph[];
 }
 
@@ -331,6 +336,8 @@ interface CompactDocument {
   l: string;
   n?: string;
   t?: string;
+  /** `part`: [ordinal, entry or null]. */
+  b?: [number, string | null];
   p: CompactParagraph[];
 }
 
@@ -360,6 +367,7 @@ function compactDocument(d: StoredDocument): CompactDocument {
   if (d.version !== undefined) compact.v = d.version;
   if (d.publicationNumber !== undefined) compact.n = d.publicationNumber;
   if (d.title !== undefined) compact.t = d.title;
+  if (d.part !== undefined) compact.b = [d.part.ordinal, d.part.entry ?? null];
   return compact;
 }
 
@@ -391,6 +399,12 @@ function expandDocument(c: CompactDocument): StoredDocument {
   if (c.v !== undefined) document.version = c.v;
   if (c.n !== undefined) document.publicationNumber = c.n;
   if (c.t !== undefined) document.title = c.t;
+  if (c.b !== undefined) {
+    const [ordinal, entry] = c.b;
+    if (!Number.isInteger(ordinal) || ordinal < 1 || (entry !== null && typeof entry !== 'string'))
+      throw new Error('bad part');
+    document.part = entry === null ? { ordinal } : { ordinal, entry };
+  }
   return document;
 }
 

@@ -4,14 +4,24 @@
  */
 import type { ResultItem, ResultsView } from './protocol';
 
+const withThousands = (digits: string): string =>
+  String(Number(digits)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 /**
  * A publication number written the way search reports print it:
  * "US8926509B2" → "US 8,926,509 B2", "US20050004437A1" → "US 2005/0004437 A1",
+ * "USRE28451E" → "US RE28,451 E", "USD456789S" → "US D456,789 S",
  * "EP1234567A1" → "EP 1 234 567 A1", "WO2005012345A1" → "WO 2005/012345 A1". Anything else is returned
  * unchanged (a file name, an unknown office's number).
  */
 export function formatPublicationNumber(raw: string): string {
   const compact = raw.replace(/[\s,./-]/g, '').toUpperCase();
+  // US reissues, designs, plants, SIRs and defensive publications carry a letter prefix before the number.
+  const prefixed = /^US(RE|PP|D|H|T)(\d+)([A-Z]\d?)?$/.exec(compact);
+  if (prefixed) {
+    const [, prefix, digits, kind] = prefixed as unknown as [string, string, string, string | undefined];
+    return `US ${prefix}${withThousands(digits)}${kind ? ` ${kind}` : ''}`;
+  }
   const m = /^([A-Z]{2})(\d+)([A-Z]\d?)?$/.exec(compact);
   if (!m) return raw;
   const [, country, digits, kind] = m as unknown as [string, string, string, string | undefined];
@@ -20,8 +30,7 @@ export function formatPublicationNumber(raw: string): string {
     if (digits.length === 11 && /^(19|20)\d\d/.test(digits)) {
       return `US ${digits.slice(0, 4)}/${digits.slice(4)}${suffix}`;
     }
-    const n = String(Number(digits));
-    return `US ${n.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${suffix}`;
+    return `US ${withThousands(digits)}${suffix}`;
   }
   if (country === 'WO' && digits.length >= 10 && /^(19|20)\d\d/.test(digits)) {
     return `WO ${digits.slice(0, 4)}/${digits.slice(4)}${suffix}`;
@@ -32,9 +41,18 @@ export function formatPublicationNumber(raw: string): string {
   return `${country} ${digits}${suffix}`;
 }
 
-/** "[0012]" for a printed paragraph number; "paragraph 5" (its position) for an unnumbered one. */
+/** What a label for a paragraph numbered in reading order starts with (Green Book grants print no numbers). */
+export const READING_ORDER_PREFIX = 'col./para. ';
+
+/**
+ * "[0012]" for a printed paragraph number; "col./para. 12" for a paragraph of a format that prints none,
+ * numbered in reading order (id `r12`, see `Paragraph.numbering`); "paragraph 5" (its position) for an
+ * unnumbered paragraph of a draft.
+ */
 export function paragraphLabel(paragraphNumber: string | undefined, paragraphId: string): string {
   if (paragraphNumber) return `[${paragraphNumber}]`;
+  const readingOrder = /^r(\d+)$/.exec(paragraphId)?.[1];
+  if (readingOrder) return `${READING_ORDER_PREFIX}${readingOrder}`;
   const ordinal = /^o(\d+)$/.exec(paragraphId)?.[1];
   return ordinal ? `paragraph ${ordinal}` : paragraphId;
 }
@@ -76,9 +94,12 @@ export function citationList(items: readonly ResultItem[]): string {
   return [...byKey.values()]
     .map(({ item, paragraphs }) => {
       const numbered = paragraphs.every((p) => p.startsWith('['));
+      const readingOrder = paragraphs.every((p) => p.startsWith(READING_ORDER_PREFIX));
       const where = numbered
         ? `${paragraphs.length > 1 ? 'paragraphs' : 'paragraph'} ${paragraphs.join(', ')}`
-        : paragraphs.join(', ');
+        : readingOrder
+          ? `${READING_ORDER_PREFIX}${paragraphs.map((p) => p.slice(READING_ORDER_PREFIX.length)).join(', ')}`
+          : paragraphs.join(', ');
       return `${item.citationKey}: ${item.documentLabel}, ${where}`;
     })
     .join('\n');

@@ -53,9 +53,32 @@ describe('citations', () => {
     assert.equal(formatPublicationNumber('draft-ecg-patch.md'), 'draft-ecg-patch.md');
   });
 
+  it('writes pre-2001 US grants and their lettered series as search reports do', () => {
+    assert.equal(formatPublicationNumber('US3932709A'), 'US 3,932,709 A');
+    assert.equal(formatPublicationNumber('US6336130B1'), 'US 6,336,130 B1');
+    assert.equal(formatPublicationNumber('US20010000044A1'), 'US 2001/0000044 A1');
+    assert.equal(formatPublicationNumber('USRE28451E'), 'US RE28,451 E');
+    assert.equal(formatPublicationNumber('USD456789S'), 'US D456,789 S');
+    assert.equal(formatPublicationNumber('USPP4123P'), 'US PP4,123 P');
+  });
+
   it('labels paragraphs by their printed number, else by position', () => {
     assert.equal(paragraphLabel('0012', 'p0012'), '[0012]');
     assert.equal(paragraphLabel(undefined, 'o5'), 'paragraph 5');
+  });
+
+  it('says when a paragraph number is counted in reading order (Green Book grants print none)', () => {
+    assert.equal(paragraphLabel(undefined, 'r12'), 'col./para. 12');
+    const items = [
+      item(1, 'file:///gb', 'D1', 'US 3,932,709 A', paragraphLabel(undefined, 'r12')),
+      item(2, 'file:///gb', 'D1', 'US 3,932,709 A', paragraphLabel(undefined, 'r3')),
+      item(3, 'file:///x', 'D2', 'US 8,926,509 B2', paragraphLabel('0012', 'p0012')),
+    ];
+    assert.equal(citation(items[0]!), 'D1: US 3,932,709 A, col./para. 12');
+    assert.equal(
+      citationList(items),
+      'D1: US 3,932,709 A, col./para. 12, 3\nD2: US 8,926,509 B2, paragraph [0012]',
+    );
   });
 
   it('numbers prior-art documents D1, D2… in order of first appearance; the specification is "Spec."', () => {

@@ -12,18 +12,21 @@ import { CliError, type CliCommand, type CliIo } from '../command';
 
 const usage = `Usage: patent-passages parse <file> [--json | --jsonl] [--max-mb N]
 
-Reads a patent document (USPTO or EPO XML, .txt, .md, .docx, .pdf) and lists its claims, with the claims
-each depends on, and its description paragraphs, with their source ranges (0-based line:character).
-A bulk file (USPTO weekly XML or Green Book text holding many documents, or a .zip of them) is read as a
-stream of documents, each listed as it is read.
+Reads a patent document (USPTO or EPO XML, US Green Book, .txt, .md, .docx, .pdf) and lists its claims,
+with the claims each depends on, and its description paragraphs, with their source ranges (0-based
+line:character). A bulk file (USPTO weekly XML or Green Book text holding many documents, or a .zip of
+them) is read as a stream of documents, each listed as it is read.
 
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
-              text, range}]} on stdout
+              numbering, text, range}], "warnings"?: [...]} on stdout (numbering "reading-order":
+              the format prints no paragraph numbers and id r12 is the 12th paragraph)
   --jsonl     print one such object per line for each document (a bulk file's documents, or the one
               document of any other file); a document that cannot be read is named on stderr (file,
               document number, line) and the others follow; the exit code is 1 only if none was read
   --max-mb N  refuse files (for a bulk file: single documents) larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
+
+Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
 `;
 
 function at(range: SourceRange): string {
@@ -70,9 +73,11 @@ function json(document: PatentDocument): string {
     paragraphs: document.paragraphs.map((p) => ({
       id: p.id,
       number: p.number,
+      numbering: p.numbering,
       text: p.text,
       range: p.range,
     })),
+    warnings: document.warnings,
   })}\n`;
 }
 
@@ -134,7 +139,9 @@ export const parseCommand: CliCommand = {
     }
     try {
       const document = await parseDocument(bytes, file, { maxBytes });
-      io.stdout(asJson || asJsonLines ? json(document) : summary(document));
+      const asObject = asJson || asJsonLines;
+      if (!asObject) for (const warning of document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
+      io.stdout(asObject ? json(document) : summary(document));
       return 0;
     } catch (error) {
       if (error instanceof DocumentError) throw new CliError(error.message);
@@ -158,6 +165,8 @@ async function parseBulk(path: string, maxBytes: number, asJsonLines: boolean, i
         continue;
       }
       read++;
+      if (!asJsonLines)
+        for (const warning of item.document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
       io.stdout(asJsonLines ? json(item.document) : summary(item.document));
     }
   } catch (error) {

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { SearchMode } from '../../core/search/types';
+import { paragraphLabel } from '../../shared/citations';
 import { CliError, type CliCommand, type CliIo } from '../command';
 import { bundledPaths, openFolderIndex, parseArgs, positiveInt, stderrLogger, type CliPaths } from './index';
 
@@ -106,8 +107,12 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           if (response.notice) io.stderr(`note: ${response.notice}\n`);
           results.forEach((r, i) => {
             const preview = r.text.length > 160 ? `${r.text.slice(0, 157)}...` : r.text;
+            // A paragraph numbered in reading order (Green Book, id r12) is cited as such: "col./para. 12".
+            const where = /^r\d+$/.test(r.paragraph)
+              ? paragraphLabel(undefined, r.paragraph)
+              : `[${r.paragraph}]`;
             io.stdout(
-              `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.file} [${r.paragraph}]\n    ${preview}\n`,
+              `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.file} ${where}\n    ${preview}\n`,
             );
           });
           if (!results.length) io.stdout('no matching paragraphs\n');

@@ -32,6 +32,8 @@ export interface DocumentParts {
   abstract?: string;
   encoding?: string;
   sourceText?: string;
+  /** The format prints no paragraph numbers: number them in reading order (`r<ordinal>` ids). */
+  paragraphNumbering?: 'reading-order';
 }
 
 /** Resolves dependencies, prepares match text, gives paragraphs their ids and ranges. */
@@ -57,7 +59,8 @@ export function assembleDocument(parts: DocumentParts): PatentDocument {
 
   const seen = new Map<string, number>();
   const paragraphs: Paragraph[] = parts.paragraphs.map((found, index) => {
-    let id = found.number !== undefined ? `p${found.number}` : `o${index + 1}`;
+    const readingOrder = parts.paragraphNumbering === 'reading-order' && found.number === undefined;
+    let id = found.number !== undefined ? `p${found.number}` : `${readingOrder ? 'r' : 'o'}${index + 1}`;
     const repeats = seen.get(id) ?? 0;
     seen.set(id, repeats + 1);
     if (repeats > 0) id = `${id}-${repeats + 1}`;
@@ -68,6 +71,7 @@ export function assembleDocument(parts: DocumentParts): PatentDocument {
       range: parts.lines.range(found.start, found.end),
     };
     if (found.number !== undefined) paragraph.number = found.number;
+    if (readingOrder) paragraph.numbering = 'reading-order';
     return paragraph;
   });
 

@@ -24,6 +24,7 @@ import yauzl from 'yauzl';
 import { DocumentSplitter, type BulkKind, type BulkPiece, type TextPoint } from './bulk-split';
 import { decodeText, decodeXml, declaredXmlEncoding } from './decode';
 import { DocumentError } from './errors';
+import { parseGreenBook } from './greenbook';
 import type { PatentDocument, SourceRange } from './model';
 import { DEFAULT_MAX_BYTES } from './parse';
 import { parsePatentXml } from './patent-xml';
@@ -169,24 +170,6 @@ function lineInFile(detail: string, base: TextPoint): string {
   });
 }
 
-type PieceParser = (
-  text: string,
-  uri: string,
-  encoding: string | undefined,
-  signal?: AbortSignal,
-) => PatentDocument;
-
-/**
- * Green Book records are read by the Green Book parser of the formats work; until it is part of the
- * build each record is reported as unreadable.
- */
-let greenBookParser: PieceParser | undefined;
-
-/** Installs the Green Book record parser (greenbook.ts). */
-export function setGreenBookParser(parser: PieceParser): void {
-  greenBookParser = parser;
-}
-
 /** Parses one document cut from a bulk file; every failure becomes a `DocumentError` naming its place. */
 function parsePiece(
   piece: BulkPiece,
@@ -225,13 +208,22 @@ function parsePiece(
       const { text, encoding } = decodeXml(piece.bytes, file);
       document = parsePatentXml(text, file, encoding, signal);
     } else {
-      if (!greenBookParser)
-        return fail('unknown-format', 'is a Green Book record, which this build cannot read.');
       const { text, encoding } = decodeText(piece.bytes, file);
-      document = greenBookParser(text, file, encoding, signal);
+      document = parseGreenBook(text, file, encoding, signal);
     }
     if (document.claims.length === 0 && document.paragraphs.length === 0) {
       return fail('empty', 'has no claims and no description paragraphs.');
+    }
+    if (document.warnings) {
+      // "<file>: repaired damaged XML — … at line 3, column 5": say which document, and the file's line.
+      document.warnings = document.warnings.map((warning) =>
+        lineInFile(
+          warning.startsWith(`${file}: `)
+            ? `${file}: ${where}: ${warning.slice(file.length + 2)}`
+            : `${where}: ${warning}`,
+          piece.start,
+        ),
+      );
     }
     return { position, document: placeInFile(document, piece.start) };
   } catch (error) {

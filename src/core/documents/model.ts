@@ -21,7 +21,21 @@ export interface SourceRange {
   endOffset: number;
 }
 
-export type DocumentFormat = 'text' | 'markdown' | 'uspto-xml' | 'epo-xml' | 'docx' | 'pdf';
+/**
+ * `uspto-xml`: USPTO full text 2005+ (and 2004 applications); `uspto-pap-xml`: US applications 2001–2004
+ * (`<patent-application-publication>`); `uspto-st32-xml`: US grants 2002–2004 (ST.32 `<PATDOC>`);
+ * `uspto-greenbook`: US grants 1976–2000 (APS Green Book text); `epo-xml`: EPO publications.
+ */
+export type DocumentFormat =
+  | 'text'
+  | 'markdown'
+  | 'uspto-xml'
+  | 'uspto-pap-xml'
+  | 'uspto-st32-xml'
+  | 'uspto-greenbook'
+  | 'epo-xml'
+  | 'docx'
+  | 'pdf';
 
 export interface Claim {
   /** The claim number as printed (1-based). */
@@ -36,10 +50,19 @@ export interface Claim {
 }
 
 export interface Paragraph {
-  /** Stable within the document: `p<number>` where a number is printed, else `o<ordinal>` (1-based). */
+  /**
+   * Stable within the document: `p<number>` where a number is printed, `r<ordinal>` where the format
+   * prints none and the paragraphs are numbered in reading order (Green Book), else `o<ordinal>` (1-based).
+   */
   id: string;
   /** The paragraph number as printed (`[0012]` → "0012"), if any. */
   number?: string;
+  /**
+   * `reading-order`: the format prints no paragraph numbers and the ordinal in `id` is this paragraph's place
+   * among the description paragraphs, counted in reading order; a citation must say so ("col./para. 12").
+   * Absent for paragraphs with a printed number and for drafts.
+   */
+  numbering?: 'reading-order';
   text: string;
   matchText: string;
   range: SourceRange;

@@ -7,6 +7,7 @@ import { decodeText, decodeXml, looksBinary } from './decode';
 import { extractDocxText } from './docx';
 import { parseDraftText } from './draft-text';
 import { DocumentError } from './errors';
+import { looksLikeGreenBook, parseGreenBook } from './greenbook';
 import type { DocumentFormat, PatentDocument } from './model';
 import { parsePatentXml } from './patent-xml';
 import { extractPdfTextHere } from './pdf';
@@ -18,6 +19,7 @@ export const SUPPORTED_EXTENSIONS: readonly string[] = [
   '.md',
   '.markdown',
   '.xml',
+  '.greenbook',
   '.docx',
   '.pdf',
 ];
@@ -73,7 +75,13 @@ export function detectFormat(bytes: Uint8Array, uri: string): DocumentFormat | '
   if (looksBinary(bytes)) throw new DocumentError(uri, 'binary', 'is a binary file, not a patent document.');
   if (extension === '.md' || extension === '.markdown') return 'markdown';
   if (extension === '.xml' || looksLikeXml(bytes)) return 'xml';
-  if (extension === '.txt' || extension === '.text' || extension === '') return 'text';
+  // APS Green Book (US grants 1976–2000) is plain text: by its extension or, as .txt, by its first line.
+  if (extension === '.greenbook') return 'uspto-greenbook';
+  if (extension === '.txt' || extension === '.text' || extension === '') {
+    return looksLikeGreenBook(new TextDecoder('latin1').decode(bytes.subarray(0, 8192)))
+      ? 'uspto-greenbook'
+      : 'text';
+  }
   throw new DocumentError(
     uri,
     'unknown-format',
@@ -98,6 +106,7 @@ export function parseDocumentTextHere(
 ): PatentDocument {
   const xml = format === 'xml' || /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z])/.test(text.slice(0, 512));
   if (xml) return parsePatentXml(text, uri, undefined, signal);
+  if (format !== 'markdown' && looksLikeGreenBook(text)) return parseGreenBook(text, uri, undefined, signal);
   return parseDraftText(text, { uri, format: format === 'markdown' ? 'markdown' : 'text' });
 }
 
@@ -120,10 +129,17 @@ async function parseDetected(
     }
     case 'xml':
     case 'uspto-xml':
+    case 'uspto-pap-xml':
+    case 'uspto-st32-xml':
     case 'epo-xml': {
       const { text, encoding } = decodeXml(bytes, uri);
       if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
       return parsePatentXml(text, uri, encoding, signal);
+    }
+    case 'uspto-greenbook': {
+      const { text, encoding } = decodeText(bytes, uri);
+      if (text.trim().length === 0) throw new DocumentError(uri, 'empty', 'holds only whitespace.');
+      return parseGreenBook(text, uri, encoding, signal);
     }
     case 'text':
     case 'markdown': {

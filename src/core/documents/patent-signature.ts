@@ -4,12 +4,17 @@
  * Linear regular expressions only; reads at most `SIGNATURE_BYTES`.
  */
 
+import { looksLikeGreenBook } from './greenbook';
+
 /** How much of a file the test reads. Claims headings of long text drafts sit far down, so this is generous. */
 export const SIGNATURE_BYTES = 1024 * 1024;
 
-/** The root elements of USPTO grants/applications and EPO publications (and WIPO-style documents). */
+/**
+ * The root elements of USPTO grants/applications (2005+, and the 2001–2004 `patent-application-publication`
+ * and ST.32 `PATDOC`), EPO publications and WIPO-style documents.
+ */
 const PATENT_XML =
-  /<(?:us-patent-grant|us-patent-application|ep-patent-document|patent-document|wo-patent-document)[\s>]/;
+  /<(?:us-patent-grant|us-patent-application|patent-application-publication|PATDOC|ep-patent-document|patent-document|wo-patent-document)[\s>]/;
 
 /** `[0012]`-style paragraph numbers at the start of a line, as US applications print them. */
 const NUMBERED_PARAGRAPH = /^[ \t>*_]*\[\d{4,5}\][ \t]/m;
@@ -22,7 +27,9 @@ const FIRST_CLAIM = /^[ \t*_]*1[ \t]*\.[ \t]+(?:A|An|The|Method|Apparatus|System
 
 export function looksLikePatentDocument(bytes: Uint8Array, fileName: string): boolean {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, SIGNATURE_BYTES));
-  if (/\.xml$/i.test(fileName) || /^\s*<\?xml/.test(head)) return PATENT_XML.test(head);
+  if (/\.xml$/i.test(fileName) || /^\s*<(?:\?xml|!DOCTYPE)/.test(head)) return PATENT_XML.test(head);
+  // APS Green Book (US grants 1976–2000): a record starts with a PATN line.
+  if (looksLikeGreenBook(head)) return true;
   if (NUMBERED_PARAGRAPH.test(head)) return true;
   const heading = CLAIMS_HEADING.exec(head);
   return heading !== null && FIRST_CLAIM.test(head.slice(heading.index));

@@ -2,13 +2,26 @@ import { assembleDocument, type FoundClaim, type FoundParagraph } from './assemb
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { LineIndex, normalizeWhitespace } from './source-text';
-import { findAll, findFirst, parseXml, textContent, type XmlElement } from './xml';
+import { papApplicationDocument } from './uspto-pap-xml';
+import { st32GrantDocument } from './uspto-st32-xml';
+import {
+  findAll,
+  findFirst,
+  parseXml,
+  textContent,
+  xmlDamageError,
+  xmlRepairWarning,
+  type XmlElement,
+} from './xml';
 
-export type PatentXmlKind = 'uspto-xml' | 'epo-xml';
+export type PatentXmlKind = 'uspto-xml' | 'uspto-pap-xml' | 'uspto-st32-xml' | 'epo-xml';
 
 /** The kind of patent XML a root element name announces, if any. */
 export function patentXmlKind(rootName: string): PatentXmlKind | undefined {
   if (rootName === 'us-patent-grant' || rootName === 'us-patent-application') return 'uspto-xml';
+  // US 2001–2004: applications (pap DTD v1.5/v1.6) and ST.32 grants, upper case as the USPTO wrote them.
+  if (rootName === 'patent-application-publication') return 'uspto-pap-xml';
+  if (rootName === 'PATDOC' || rootName === 'patdoc') return 'uspto-st32-xml';
   if (rootName === 'ep-patent-document') return 'epo-xml';
   return undefined;
 }
@@ -25,7 +38,8 @@ function paragraphNumber(element: XmlElement): string | undefined {
 
 function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
   if (!block) return [];
-  const elements = findAll(block, 'claim');
+  // A claim the file was cut off in is left out (the repair warning says where the text ends).
+  const elements = findAll(block, 'claim').filter((e) => !e.truncated);
   const numberById = new Map<string, number>();
   const numbers = elements.map((element, index) => {
     const parsed = Number.parseInt(element.attributes['num'] ?? '', 10);
@@ -54,7 +68,9 @@ function claimsFrom(block: XmlElement | undefined): FoundClaim[] {
 function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
   if (!description) return [];
   // USPTO applications mark some headings as paragraphs (num="heading-0086"): headings are not paragraphs.
-  const paragraphs = findAll(description, 'p').filter((p) => !p.attributes['num']?.startsWith('heading'));
+  const paragraphs = findAll(description, 'p').filter(
+    (p) => !p.truncated && !p.attributes['num']?.startsWith('heading'),
+  );
   return paragraphs.map((element) => {
     const paragraph: FoundParagraph = { text: text(element), start: element.start, end: element.end };
     const number = paragraphNumber(element);
@@ -106,7 +122,11 @@ function epTitle(root: XmlElement): string | undefined {
   return first;
 }
 
-/** Parses USPTO full-text XML (grant v4.x, application v4.0 2004) or EPO publication XML. */
+/**
+ * Parses USPTO full-text XML (grant v4.x, application v4.0 2004; 2001–2004 applications and ST.32 grants
+ * in their own files) or EPO publication XML. Damaged XML is recovered (see `parseXml`): the document
+ * then carries one warning saying what was repaired, where.
+ */
 export function parsePatentXml(
   source: string,
   uri: string,
@@ -114,6 +134,24 @@ export function parsePatentXml(
   signal?: AbortSignal,
 ): PatentDocument {
   const root = parseXml(source, uri, signal);
+  const repairs = root.repairs;
+  // Damaged XML that is not recognisably a patent document: the damage is the news, not the root's name.
+  if (repairs && !patentXmlKind(root.name)) throw xmlDamageError(uri, repairs);
+  const document = patentDocumentFrom(root, source, uri, encoding);
+  if (repairs) {
+    // Nothing intact was left: as unreadable as it was before recovery.
+    if (document.claims.length === 0 && document.paragraphs.length === 0) throw xmlDamageError(uri, repairs);
+    document.warnings = [xmlRepairWarning(uri, repairs)];
+  }
+  return document;
+}
+
+function patentDocumentFrom(
+  root: XmlElement,
+  source: string,
+  uri: string,
+  encoding: string | undefined,
+): PatentDocument {
   const kind = patentXmlKind(root.name);
   if (!kind) {
     throw new DocumentError(
@@ -122,6 +160,8 @@ export function parsePatentXml(
       `is XML with root element <${root.name}>, not a USPTO or EPO patent document.`,
     );
   }
+  if (kind === 'uspto-pap-xml') return papApplicationDocument(root, source, uri, encoding);
+  if (kind === 'uspto-st32-xml') return st32GrantDocument(root, source, uri, encoding);
   const lines = new LineIndex(source);
   if (kind === 'uspto-xml') {
     return assembleDocument({

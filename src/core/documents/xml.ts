@@ -1,5 +1,5 @@
-import { SaxesParser } from 'saxes';
 import { DocumentError } from './errors';
+import { NAMED_ENTITIES } from './xml-entities';
 
 /** An element of a parsed XML file with the UTF-16 offsets of its markup in the source text. */
 export interface XmlElement {
@@ -7,70 +7,467 @@ export interface XmlElement {
   attributes: Record<string, string>;
   /** Offset of the `<` of the start tag. */
   start: number;
-  /** Offset just past the `>` of the end tag (or of the self-closing tag). */
+  /**
+   * Offset just past the `>` of the end tag (or of the self-closing tag). For an element whose end tag is
+   * missing: the offset of the end tag that closed it instead, or the end of the text.
+   */
   end: number;
   children: XmlNode[];
+  /** The text ends inside this element (a truncated file): its content is cut. */
+  truncated?: true;
+  /** On the root only, when the text was not well-formed and was repaired: what was repaired. */
+  repairs?: XmlRepairs;
 }
 export type XmlNode = XmlElement | string;
 
+/** What recovery repaired in a damaged file: the first repair (exact place) and how many there were. */
+export interface XmlRepairs {
+  count: number;
+  /** What the first repair was, e.g. `bare "&"`. */
+  first: string;
+  /** Where: 1-based line and 1-based column in UTF-16 code units, as an editor shows the cursor. */
+  line: number;
+  column: number;
+}
+
 /** Real patent XML nests about 20 deep; far deeper is an attack or a broken file, and would exhaust the stack. */
-const MAX_DEPTH = 500;
+export const MAX_XML_DEPTH = 500;
+/**
+ * Elements in one file. The shared US and EPO samples have one element per 90–120 bytes, so a document at
+ * the 20 MB file limit would have about 230,000: ten times that is allowed. A file of 19 MB of `<p/>` (4.75
+ * million elements) stops here instead of filling memory.
+ */
+export const MAX_XML_ELEMENTS = 2_000_000;
+/**
+ * Characters of text kept from one file. Decoding never makes text longer than its source (no entity is
+ * expanded; a character reference is longer than its character), so this only bounds an editor's text
+ * that skipped the file-size check.
+ */
+export const MAX_XML_TEXT = 32 * 1024 * 1024;
+
+const PREDEFINED_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
+
+const NAME_START = 'A-Za-z_:\\u00C0-\\uFFFF';
+const NAME_CHAR = `${NAME_START}\\d.\\-\\u00B7`;
+/** An XML name at a position (sticky; bounded by the name's own length). */
+const NAME = new RegExp(`[${NAME_START}][${NAME_CHAR}]*`, 'y');
+/** A character or entity reference at a `&` (sticky; at most 100 characters looked at). */
+const REFERENCE = new RegExp(
+  `&(?:#(\\d{1,7})|#[xX]([\\dA-Fa-f]{1,6})|([${NAME_START}][${NAME_CHAR}]{0,99}));`,
+  'y',
+);
+/** `name = value` inside a start tag, the value quoted or (damaged) not. */
+const ATTRIBUTE = new RegExp(
+  `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)'|([^\\s"'<>=/]+))?`,
+  'y',
+);
+const ENTITY_DECLARATION = /<!ENTITY\s+(%\s+)?([^\s"'>%]+)/y;
+const NOT_SPACE = /\S/g;
+
+function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+/** 1-based line and column (UTF-16 code units) of an offset; lines end at "\n", "\r\n" or a lone "\r". */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10 || code === 13) {
+      if (code === 13 && text.charCodeAt(i + 1) === 10 && i + 1 < offset) i++;
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** The one warning a repaired file gets: the first repair with its place, and how many more there were. */
+export function xmlRepairWarning(file: string, repairs: XmlRepairs): string {
+  const more = repairs.count - 1;
+  const tail = more > 0 ? ` (and ${more} more repair${more > 1 ? 's' : ''})` : '';
+  return `${file}: repaired damaged XML — ${repairs.first} at line ${repairs.line}, column ${repairs.column}${tail}.`;
+}
+
+/** The error for a file too damaged to give anything: where the first fault is and what it is. */
+export function xmlDamageError(file: string, repairs: XmlRepairs): DocumentError {
+  return new DocumentError(
+    file,
+    'malformed',
+    `is not well-formed XML at line ${repairs.line}, column ${repairs.column}: ${repairs.first}.`,
+  );
+}
+
+/** Returned by a markup reader: not markup after all, the `<` is text. */
+const NOT_MARKUP = -1;
+/** Returned by a markup reader: the text ends inside this markup. */
+const CUT_OFF = -2;
 
 /**
- * Parses XML text into a light tree with source offsets. Uses saxes, which never reads a DTD: external
- * entities are not fetched and entities declared in the internal subset are not expanded (they stay as
- * written, `&name;`), so entity bombs cost nothing. Predefined and numeric character references are
- * decoded. Anything else that is not well-formed is a `DocumentError` naming the line and column.
+ * Parses XML text into a light tree with source offsets, recovering from damage the way lenient parsers
+ * (libxml2's recover mode, browsers) do, with every offset still exact:
+ *
+ * - a bare `&` (not starting a reference) stays a literal `&`; a stray `<` that starts no tag stays a `<`;
+ * - an end tag that does not match closes the open elements up to the one it names (they end where it
+ *   starts), or is dropped when no open element has that name;
+ * - a truncated text closes what is open at its end and marks those elements `truncated`;
+ * - an unquoted attribute value is taken up to the next space or `>`.
+ *
+ * What was repaired is on the root as `repairs` (see `xmlRepairWarning`). Entities: the five predefined
+ * ones and character references are decoded, and so are the common HTML/ISO entities of `NAMED_ENTITIES`
+ * (`&mdash;`), which patent DTDs declare; any other entity stays as written. No DTD is ever read:
+ * external entities are never fetched, entities declared in the internal subset are never expanded, so
+ * entity bombs cost nothing. An entity neither in that table nor declared in the internal subset is kept
+ * as written and counted as a repair (we cannot tell what it stands for). Throws `DocumentError` when there is no element at all, when
+ * nesting goes deeper than `MAX_XML_DEPTH` (malformed) or a file exceeds `MAX_XML_ELEMENTS` or
+ * `MAX_XML_TEXT` (too-large).
  */
 export function parseXml(text: string, file: string, signal?: AbortSignal): XmlElement {
-  const parser = new SaxesParser({ position: true });
+  const length = text.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
-  let sinceAbortCheck = 0;
+  let rootClosed = false;
+  let repairCount = 0;
+  let firstRepair: { offset: number; what: string } | undefined;
+  const declaredEntities = new Set<string>();
+  let elementCount = 0;
+  let textCount = 0;
+  let textFrom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let position = textFrom;
+  /** Where the text ends inside markup that was cut off; `length` when it ends between markup. */
+  let cutAt = length;
+  let stopped = false;
 
-  parser.on('error', (error) => {
-    // An entity the DTD would define (`&mdash;` in old USPTO files): keep the text as written.
-    if (/undefined entity/.test(error.message)) return;
-    const where = /^(\d+):(\d+): /.exec(error.message);
-    const detail = error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, '');
-    const at = where ? ` at line ${where[1]}, column ${Number(where[2]) + 1}` : '';
-    throw new DocumentError(file, 'malformed', `is not well-formed XML${at}: ${detail}.`);
-  });
-  parser.on('opentagstart', (tag) => {
-    let start = parser.position - tag.name.length - 2;
-    if (text[start] !== '<') start = text.lastIndexOf('<', parser.position);
-    const element: XmlElement = { name: tag.name, attributes: {}, start, end: -1, children: [] };
+  const repair = (offset: number, what: string): void => {
+    if (repairCount++ === 0) firstRepair = { offset, what };
+  };
+
+  /** The text from `from` to `to` with references decoded (attribute values: line breaks become spaces). */
+  const decode = (from: number, to: number, attribute: boolean): string => {
+    let amp = text.indexOf('&', from);
+    let decoded: string;
+    if (amp === -1 || amp >= to) decoded = text.slice(from, to);
+    else {
+      const parts: string[] = [];
+      let last = from;
+      while (amp !== -1 && amp < to) {
+        REFERENCE.lastIndex = amp;
+        const match = REFERENCE.exec(text);
+        if (!match || amp + match[0].length > to) {
+          repair(amp, 'bare "&"');
+          amp = text.indexOf('&', amp + 1);
+          continue;
+        }
+        const [reference, decimal, hex, name] = match;
+        let value: string | undefined;
+        if (name === undefined) {
+          const code = Number.parseInt(decimal ?? hex ?? '', decimal === undefined ? 16 : 10);
+          if (isXmlChar(code)) value = String.fromCodePoint(code);
+          else repair(amp, `character reference "${reference}" to no XML character`);
+        } else {
+          value = PREDEFINED_ENTITIES.get(name) ?? NAMED_ENTITIES.get(name);
+          if (value === undefined && !declaredEntities.has(name)) {
+            repair(amp, `unknown entity "${reference}" (kept as written)`);
+          }
+        }
+        if (value !== undefined) {
+          parts.push(text.slice(last, amp), value);
+          last = amp + reference.length;
+        }
+        amp = text.indexOf('&', amp + reference.length);
+      }
+      parts.push(text.slice(last, to));
+      decoded = parts.join('');
+    }
+    // XML's end-of-line handling: text sees "\n" for "\r\n" and "\r"; attribute values see spaces.
+    if (attribute) return decoded.replace(/\r\n|[\t\n\r]/g, ' ');
+    return decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
+  };
+
+  const addText = (value: string): void => {
+    const parent = stack[stack.length - 1];
+    if (!parent || value.length === 0) return;
+    textCount += value.length;
+    if (textCount > MAX_XML_TEXT) {
+      throw new DocumentError(
+        file,
+        'too-large',
+        `holds more than ${MAX_XML_TEXT.toLocaleString('en-US')} characters of XML text, the limit.`,
+      );
+    }
+    parent.children.push(value);
+  };
+
+  /** Ends the text run before markup at `to`. Outside the root only white space belongs. */
+  const flushText = (to: number): void => {
+    if (to > textFrom) {
+      if (stack.length > 0) addText(decode(textFrom, to, false));
+      else {
+        NOT_SPACE.lastIndex = textFrom;
+        const found = NOT_SPACE.exec(text);
+        if (found && found.index < to) {
+          repair(found.index, root ? 'text after the root element' : 'text before the root element');
+        }
+      }
+    }
+    textFrom = to;
+  };
+
+  const openElement = (
+    at: number,
+    name: string,
+    attributes: Record<string, string>,
+    end: number,
+    empty: boolean,
+  ) => {
+    flushText(at);
+    if (rootClosed) {
+      repair(at, `a second root element <${name}>`);
+      stopped = true;
+      return;
+    }
+    if (++elementCount > MAX_XML_ELEMENTS) {
+      throw new DocumentError(
+        file,
+        'too-large',
+        `has more than ${MAX_XML_ELEMENTS.toLocaleString('en-US')} XML elements, the limit.`,
+      );
+    }
+    if ((elementCount & 4095) === 0) signal?.throwIfAborted();
+    const element: XmlElement = { name, attributes, start: at, end, children: [] };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(element);
-    else root ??= element;
+    else root = element;
+    if (empty) {
+      if (!parent) rootClosed = true;
+      return;
+    }
     stack.push(element);
-    if (stack.length > MAX_DEPTH) {
-      throw new DocumentError(file, 'malformed', `nests XML elements more than ${MAX_DEPTH} deep.`);
+    if (stack.length > MAX_XML_DEPTH) {
+      throw new DocumentError(file, 'malformed', `nests XML elements more than ${MAX_XML_DEPTH} deep.`);
     }
-    if (++sinceAbortCheck >= 4096) {
-      sinceAbortCheck = 0;
-      signal?.throwIfAborted();
-    }
-  });
-  parser.on('attribute', (attribute) => {
-    const element = stack[stack.length - 1];
-    if (element) element.attributes[attribute.name] = attribute.value;
-  });
-  parser.on('closetag', () => {
-    const element = stack.pop();
-    if (element) element.end = parser.position;
-  });
-  parser.on('text', (value) => {
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(value);
-  });
-  parser.on('cdata', (value) => {
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(value);
-  });
+  };
 
-  parser.write(text).close();
+  /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
+  const readStartTag = (at: number): number => {
+    NAME.lastIndex = at + 1;
+    const nameMatch = NAME.exec(text);
+    if (!nameMatch) return NOT_MARKUP;
+    const name = nameMatch[0];
+    const attributes: Record<string, string> = {};
+    let tagRepair: { offset: number; what: string } | undefined;
+    let i = NAME.lastIndex;
+    for (;;) {
+      while (i < length && text.charCodeAt(i) <= 32) i++;
+      if (i >= length) return CUT_OFF;
+      const char = text[i];
+      if (char === '>' || (char === '/' && text[i + 1] === '>')) {
+        const end = char === '>' ? i + 1 : i + 2;
+        if (tagRepair) repair(tagRepair.offset, tagRepair.what);
+        openElement(at, name, attributes, end, char === '/');
+        return end;
+      }
+      ATTRIBUTE.lastIndex = i;
+      const match = ATTRIBUTE.exec(text);
+      // Not `name=value`: "a <b and c" is text, not a tag.
+      if (!match) return NOT_MARKUP;
+      const [whole, attributeName = '', double, single, unquoted] = match;
+      let value: string;
+      let next = i + whole.length;
+      if (double !== undefined || single !== undefined) {
+        const quote = double !== undefined ? '"' : "'";
+        const valueStart = i + whole.indexOf(quote) + 1;
+        value = decode(valueStart, next - 1, true);
+      } else if (unquoted !== undefined) {
+        tagRepair ??= { offset: i, what: `unquoted value of attribute "${attributeName}"` };
+        value = decode(next - unquoted.length, next, true);
+      } else {
+        // `name="…` with the closing quote missing before the next `<`: the value runs to the tag's end.
+        const quote = text[next];
+        if (quote !== '"' && quote !== "'") return NOT_MARKUP;
+        let valueEnd = next + 1;
+        while (valueEnd < length && text[valueEnd] !== '>' && text[valueEnd] !== '<') valueEnd++;
+        if (valueEnd >= length) return CUT_OFF;
+        if (text[valueEnd] === '<') return NOT_MARKUP;
+        tagRepair ??= { offset: next, what: `unclosed quote in attribute "${attributeName}"` };
+        value = decode(next + 1, text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd, true);
+        next = text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd;
+      }
+      if (attributeName in attributes)
+        tagRepair ??= { offset: i, what: `repeated attribute "${attributeName}"` };
+      else attributes[attributeName] = value;
+      i = next;
+    }
+  };
+
+  /** `</name>` at `at`; returns the offset past it. */
+  const readEndTag = (at: number): number => {
+    NAME.lastIndex = at + 2;
+    const nameMatch = NAME.exec(text);
+    if (!nameMatch) return NOT_MARKUP;
+    const name = nameMatch[0];
+    let i = NAME.lastIndex;
+    while (i < length && text.charCodeAt(i) <= 32) i++;
+    if (i >= length) return CUT_OFF;
+    let end: number;
+    if (text[i] === '>') end = i + 1;
+    else if (text[i] === '<') {
+      // `</PARTY-US` followed by the next tag: the `>` was lost.
+      repair(i, `end tag </${name}> without ">"`);
+      end = i;
+    } else return NOT_MARKUP;
+    flushText(at);
+    let open = stack.length - 1;
+    while (open >= 0 && stack[open]?.name !== name) open--;
+    if (open < 0) {
+      repair(at, `end tag </${name}> that closes nothing`);
+      return end;
+    }
+    for (let k = stack.length - 1; k > open; k--) {
+      const unclosed = stack[k] as XmlElement;
+      unclosed.end = at;
+      repair(at, `missing end tag </${unclosed.name}>`);
+    }
+    (stack[open] as XmlElement).end = end;
+    stack.length = open;
+    if (open === 0) rootClosed = true;
+    return end;
+  };
+
+  /** `<!DOCTYPE …>`: notes the entity names its internal subset declares (never their values). */
+  const readDoctype = (at: number): number => {
+    let i = at + 9;
+    let subsetStart = -1;
+    while (i < length) {
+      const char = text[i];
+      if (char === '"' || char === "'") {
+        const close = text.indexOf(char, i + 1);
+        if (close === -1) return CUT_OFF;
+        i = close + 1;
+        continue;
+      }
+      if (char === '>') break;
+      if (char === '[' && subsetStart === -1) {
+        subsetStart = i;
+        i++;
+        // The internal subset: declarations, comments, processing instructions, quoted literals.
+        while (i < length && text[i] !== ']') {
+          const c = text[i];
+          if (c === '"' || c === "'") {
+            const close = text.indexOf(c, i + 1);
+            if (close === -1) return CUT_OFF;
+            i = close + 1;
+          } else if (text.startsWith('<!--', i)) {
+            const close = text.indexOf('-->', i + 4);
+            if (close === -1) return CUT_OFF;
+            i = close + 3;
+          } else if (text.startsWith('<?', i)) {
+            const close = text.indexOf('?>', i + 2);
+            if (close === -1) return CUT_OFF;
+            i = close + 2;
+          } else if (c === '<') {
+            ENTITY_DECLARATION.lastIndex = i;
+            const declaration = ENTITY_DECLARATION.exec(text);
+            if (declaration) {
+              if (!declaration[1] && declaration[2]) declaredEntities.add(declaration[2]);
+              i += declaration[0].length;
+            } else i++;
+          } else i++;
+        }
+        if (i >= length) return CUT_OFF;
+      }
+      i++;
+    }
+    if (i >= length) return CUT_OFF;
+    flushText(at);
+    if (root) repair(at, 'a DOCTYPE inside the document');
+    return i + 1;
+  };
+
+  /** `<!--…-->`, `<![CDATA[…]]>`, `<!DOCTYPE…>` at `at`. */
+  const readDeclaration = (at: number): number => {
+    if (text.startsWith('<!--', at)) {
+      const close = text.indexOf('-->', at + 4);
+      if (close === -1) return CUT_OFF;
+      flushText(at);
+      return close + 3;
+    }
+    if (text.startsWith('<![CDATA[', at)) {
+      const close = text.indexOf(']]>', at + 9);
+      if (close === -1) return CUT_OFF;
+      flushText(at);
+      if (stack.length > 0) addText(text.slice(at + 9, close));
+      else repair(at, 'CDATA outside the root element');
+      return close + 3;
+    }
+    if (text.startsWith('<!DOCTYPE', at)) return readDoctype(at);
+    return NOT_MARKUP;
+  };
+
+  const readProcessingInstruction = (at: number): number => {
+    const close = text.indexOf('?>', at + 2);
+    if (close === -1) return CUT_OFF;
+    flushText(at);
+    return close + 2;
+  };
+
+  while (position < length && !stopped) {
+    const at = text.indexOf('<', position);
+    if (at === -1) break;
+    const next = text.charCodeAt(at + 1);
+    const end =
+      next === 47 // '/'
+        ? readEndTag(at)
+        : next === 33 // '!'
+          ? readDeclaration(at)
+          : next === 63 // '?'
+            ? readProcessingInstruction(at)
+            : readStartTag(at);
+    if (end === CUT_OFF) {
+      cutAt = at;
+      break;
+    }
+    if (end === NOT_MARKUP) {
+      // Stays in the text run: "a < b", "<5 mm".
+      repair(at, 'stray "<"');
+      position = at + 1;
+      continue;
+    }
+    position = end;
+    textFrom = end;
+  }
+  if (!stopped) flushText(cutAt);
+
   if (!root) throw new DocumentError(file, 'malformed', 'holds no XML element.');
+  if (stack.length > 0) {
+    const innermost = stack[stack.length - 1] as XmlElement;
+    for (const open of stack) {
+      open.end = cutAt;
+      open.truncated = true;
+    }
+    repair(cutAt, `the text ends inside <${innermost.name}>`);
+  } else if (cutAt < length) repair(cutAt, 'the text ends inside markup');
+  if (firstRepair) {
+    root.repairs = {
+      count: repairCount,
+      first: firstRepair.what,
+      ...lineAndColumn(text, firstRepair.offset),
+    };
+  }
   return root;
 }
 

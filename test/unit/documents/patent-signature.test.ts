@@ -12,16 +12,16 @@ const DATA = join(__dirname, '../../../../shared/data');
 const ROOT = join(__dirname, '../../..');
 const encode = (text: string) => new TextEncoder().encode(text);
 
-test('every shared USPTO and EPO document and our drafts look like patent documents', () => {
+test('every shared USPTO (2005+, 2001–2004, Green Book) and EPO document and our drafts look like patent documents', () => {
   const files = [
-    ...['uspto', 'ep'].flatMap((folder) =>
+    ...['uspto', 'uspto-2001', 'uspto-greenbook', 'ep'].flatMap((folder) =>
       readdirSync(join(DATA, folder)).map((name) => join(DATA, folder, name)),
     ),
     join(ROOT, 'test/fixtures/workspace/draft-ecg-patch.md'),
     join(ROOT, 'test/fixtures/documents/US20050004437A1.md'),
     join(ROOT, 'test/fixtures/documents/US20050004437A1.txt'),
   ];
-  assert.equal(files.length, 11);
+  assert.equal(files.length, 15);
   for (const file of files) assert.ok(looksLikePatentDocument(readFileSync(file), file), file);
 });
 

@@ -241,7 +241,7 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const index = new PassageIndex({
       source: this.source,
       embedder,
-      parse: (bytes, uri) => parseDocumentWith(this.options.documents, bytes, uri),
+      parse: (bytes, uri, signal) => parseDocumentWith(this.options.documents, bytes, uri, { signal }),
       logger,
       ...(storePath ? { storePath } : {}),
       roleOf: roleRule(config),

@@ -121,7 +121,7 @@ export async function openFolderIndex(
   const index = new PassageIndex({
     source,
     embedder,
-    parse: (bytes, uri) => parseDocument(bytes, uri),
+    parse: (bytes, uri, signal) => parseDocument(bytes, uri, { signal }),
     logger,
     storePath: cache,
     ...(maxMb ? { maxFileBytes: positiveInt('--max-file-mb', maxMb, 50) * 1024 * 1024 } : {}),

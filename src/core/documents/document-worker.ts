@@ -4,7 +4,9 @@
  * here. It runs the in-thread parsers of parse.ts. Protocol: see document-thread.ts.
  *
  * Requests are queued and run one at a time, each in its own macrotask, so an abort that arrives while
- * one runs is seen before the next starts: a cancelled request still queued is skipped.
+ * one runs is seen before the next starts: a cancelled request still queued is skipped. Every request gets
+ * a final reply, a cancelled one too: the calling thread sends the next request only when the worker is
+ * free, and recycles the worker if a reply is late (see document-thread.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { DocumentReply, DocumentRequest } from './document-thread';
@@ -57,18 +59,16 @@ function drain(): void {
     draining = false;
     return;
   }
-  const controller = controllers.get(request.id);
-  if (!controller || controller.signal.aborted) {
-    controllers.delete(request.id);
-    setImmediate(drain);
-    return;
-  }
-  run(request, controller.signal)
+  // Started: the calling thread's deadline for this request runs from here.
+  port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  const controller = controllers.get(request.id) ?? new AbortController();
+  const started = controller.signal.aborted
+    ? Promise.reject(new DocumentError(request.file, 'unreadable', 'was cancelled.'))
+    : run(request, controller.signal);
+  started
     .then(
       (document) => port?.postMessage({ id: request.id, document } satisfies DocumentReply),
-      (error: unknown) => {
-        if (!controller.signal.aborted) port?.postMessage(replyFor(request.id, error));
-      },
+      (error: unknown) => port?.postMessage(replyFor(request.id, error)),
     )
     .finally(() => {
       controllers.delete(request.id);

@@ -65,8 +65,8 @@ export function defaultRoleOf(document: DocumentInfo): DocumentRole {
 export interface PassageIndexOptions {
   source: DocumentSource;
   embedder: Embedder;
-  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input. */
-  parse: (bytes: Uint8Array, uri: string) => Promise<PatentDocument>;
+  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input; `signal` cancels. */
+  parse: (bytes: Uint8Array, uri: string, signal?: AbortSignal) => Promise<PatentDocument>;
   logger: Logger;
   /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
   storePath?: string;
@@ -432,7 +432,7 @@ export class PassageIndex implements PassageSearchService {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      document = await this.options.parse(bytes, file.uri);
+      document = await this.options.parse(bytes, file.uri, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);

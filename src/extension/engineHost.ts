@@ -242,7 +242,7 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const index = new PassageIndex({
       source: this.source,
       embedder,
-      parse: (bytes, uri) => parseDocumentWith(this.options.documents, bytes, uri),
+      parse: (bytes, uri, signal) => parseDocumentWith(this.options.documents, bytes, uri, { signal }),
       // Bulk files (many patents in one file, or a .zip of them) stream from disk in the document worker.
       bulk: {
         detect: async (uri, signal) => {

@@ -121,7 +121,7 @@ export async function openFolderIndex(
   const index = new PassageIndex({
     source,
     embedder,
-    parse: (bytes, uri) => parseDocument(bytes, uri),
+    parse: (bytes, uri, signal) => parseDocument(bytes, uri, { signal }),
     bulk: {
       detect: (path, signal) => detectBulk(path, signal),
       read: (path, options) => parseBulkFile(path, options),

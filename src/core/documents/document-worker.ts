@@ -4,11 +4,14 @@
  * here. It runs the in-thread parsers of parse.ts. Protocol: see document-thread.ts.
  *
  * Requests are queued and run one at a time, each in its own macrotask, so an abort that arrives while
- * one runs is seen before the next starts: a cancelled request still queued is skipped.
+ * one runs is seen before the next starts: a cancelled request still queued is skipped. Every request gets
+ * a final reply, a cancelled one too: the calling thread sends the next request only when the worker is
+ * free, and recycles the worker if a reply is late (see document-thread.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { readDocuments } from './bulk';
-import { BULK_WINDOW, type BulkReply, type DocumentReply, type DocumentRequest } from './document-thread';
+import { BULK_WINDOW, type BulkReply } from './bulk-thread';
+import type { DocumentReply, DocumentRequest } from './document-thread';
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere } from './parse';
@@ -59,18 +62,16 @@ function drain(): void {
     draining = false;
     return;
   }
-  const controller = controllers.get(request.id);
-  if (!controller || controller.signal.aborted) {
-    controllers.delete(request.id);
-    setImmediate(drain);
-    return;
-  }
-  run(request, controller.signal)
+  // Started: the calling thread's deadline for this request runs from here.
+  port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  const controller = controllers.get(request.id) ?? new AbortController();
+  const started = controller.signal.aborted
+    ? Promise.reject(new DocumentError(request.file, 'unreadable', 'was cancelled.'))
+    : run(request, controller.signal);
+  started
     .then(
       (document) => port?.postMessage({ id: request.id, document } satisfies DocumentReply),
-      (error: unknown) => {
-        if (!controller.signal.aborted) port?.postMessage(replyFor(request.id, error));
-      },
+      (error: unknown) => port?.postMessage(replyFor(request.id, error)),
     )
     .finally(() => {
       controllers.delete(request.id);
@@ -84,8 +85,8 @@ const credits = new Map<number, { left: number; wake?: () => void }>();
 const PROGRESS_MS = 200;
 
 /**
- * Streams a bulk file's documents. Runs beside the queue, not in it: between two documents (and while
- * waiting for the file or for the caller) the queued single-document parses still run.
+ * Streams a bulk file's documents (a bulk worker of its own gets these requests: bulk-thread.ts). Runs
+ * beside the queue, not in it, so several streams may interleave between documents.
  */
 async function runFile(request: FileRequest, controller: AbortController): Promise<void> {
   const { id } = request;

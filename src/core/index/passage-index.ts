@@ -67,8 +67,8 @@ export function defaultRoleOf(document: DocumentInfo): DocumentRole {
 export interface PassageIndexOptions {
   source: DocumentSource;
   embedder: Embedder;
-  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input. */
-  parse: (bytes: Uint8Array, uri: string) => Promise<PatentDocument>;
+  /** The documents module's parser: bytes → document, throwing `DocumentError` for bad input; `signal` cancels. */
+  parse: (bytes: Uint8Array, uri: string, signal?: AbortSignal) => Promise<PatentDocument>;
   logger: Logger;
   /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
   storePath?: string;
@@ -481,7 +481,7 @@ export class PassageIndex implements PassageSearchService {
         return undefined;
       }
       if (bulk && countDocuments(bytes, 2) > 1) return this.readBulk(bulk, file, failed, signal, onDocuments);
-      document = await this.options.parse(bytes, file.uri);
+      document = await this.options.parse(bytes, file.uri, signal);
     } catch (error) {
       if (signal.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);

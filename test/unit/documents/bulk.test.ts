@@ -295,6 +295,44 @@ describe('bulk files', () => {
     }
   });
 
+  it('a bulk stream has a worker of its own: single documents parse while it is paused', async () => {
+    const parser = new DocumentParser();
+    try {
+      const stream = parser.parseFile(bulkPath)[Symbol.asyncIterator]();
+      const first = await stream.next();
+      assert.ok(!first.done && 'document' in first.value);
+      // The stream waits for its consumer; the claim parsing of an editor does not wait for the stream.
+      const single = await parser.parseText(readFileSync(US[2]!, 'utf8'), US[2]!, 'xml');
+      assert.equal(single.publicationNumber, 'US08930553B2');
+      let rest = 0;
+      for (let next = await stream.next(); !next.done; next = await stream.next()) rest++;
+      assert.equal(rest, US.length - 1);
+    } finally {
+      await parser.dispose();
+    }
+  });
+
+  it('a stream whose worker stays silent past the per-document deadline fails with a timeout', async () => {
+    // A 1 ms deadline: after the first document (a fresh worker gets its start-up allowance) the next
+    // one cannot arrive in time, so the worker is recycled and the stream names the document it was at.
+    const parser = new DocumentParser(undefined, { deadlineMs: 1 });
+    try {
+      const seen: BulkItem[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const item of parser.parseFile(bulkPath)) seen.push(item);
+        })(),
+        (error: Error & { problem?: string }) =>
+          error.name === 'DocumentError' &&
+          error.problem === 'timeout' &&
+          new RegExp(`document ${seen.length + 1} took longer than the limit`).test(error.message),
+      );
+      assert.ok(seen.length >= 1 && seen.length < US.length);
+    } finally {
+      await parser.dispose();
+    }
+  });
+
   it('a file that cannot be opened is one DocumentError naming it', async () => {
     await assert.rejects(collect(parseBulkFile(join(folder, 'missing.xml'))), {
       name: 'DocumentError',

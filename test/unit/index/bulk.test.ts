@@ -2,7 +2,7 @@
  * The index over a folder holding a bulk file: each patent in it is its own index document (label,
  * citation key, role), change detection and deletion work per file, the cache keeps the documents apart
  * across a restart, and a bulk file bypasses the whole-file size limit. The embedder is the hashing
- * stand-in (mechanics only); the searches here are lexical, which needs no model.
+ * stand-in (mechanics only) and those searches are lexical; the last test runs the CLI with the real model.
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
@@ -14,7 +14,10 @@ import { DirectorySource } from '../../../src/core/index/source';
 import { silentLogger } from '../../../src/core/logger';
 import { assignCitationKeys } from '../../../src/shared/citations';
 import { zipBytes } from '../../support/zip-writer';
-import { HashingEmbedder, parse, SHARED_DATA, workspaceWith } from './helpers';
+import type { CliCommand } from '../../../src/cli/command';
+import { createIndexCommand } from '../../../src/cli/commands/index';
+import { createSearchCommand } from '../../../src/cli/commands/search';
+import { HashingEmbedder, parse, REPO_ROOT, SHARED_DATA, WORKER_BOOTSTRAP, workspaceWith } from './helpers';
 
 const US = [
   'US07272630B2.xml',
@@ -189,4 +192,30 @@ test('a zipped bulk file in the folder is indexed without unpacking it', async (
     NUMBERS.map((n) => [n, 'ipg-weekly.xml']),
   );
   await index.dispose();
+});
+
+test('the CLI indexes and searches a folder holding a bulk file (real model): results name the patent', async () => {
+  const dir = await workspaceWith([]);
+  await writeFile(join(dir, 'ipa-weekly.xml'), await concatenated([US[2]!, US[3]!]));
+  const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
+  const run = async (command: CliCommand, args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  };
+  const indexed = await run(createIndexCommand(paths), [dir, '--json']);
+  assert.equal(indexed.code, 0, indexed.stderr);
+  assert.equal((JSON.parse(indexed.stdout) as { documents: number }).documents, 2);
+  const searched = await run(createSearchCommand(paths), [
+    dir,
+    '--query',
+    'a device that shows a virtual creature to evaluate blood sugar levels in a playful way',
+    '--top',
+    '3',
+    '--json',
+  ]);
+  assert.equal(searched.code, 0, searched.stderr);
+  const top = (JSON.parse(searched.stdout) as { results: { file: string; document: string }[] }).results[0];
+  assert.deepEqual([top?.file, top?.document], ['ipa-weekly.xml', 'US20050004437A1']);
 });

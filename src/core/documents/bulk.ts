@@ -254,13 +254,14 @@ async function* documentsOfStream(
       if (!splitter) {
         kind = bulkKindOf(chunk);
         if (!kind) {
+          // "a.zip: ipg.xml is neither …" for an entry; "a.xml: is neither …" for the file.
           const name = entry !== undefined ? `${entry} ` : '';
           yield {
             position: { ordinal: 1, byteOffset: 0, line: 0, ...(entry !== undefined ? { entry } : {}) },
             error: new DocumentError(
               file,
               'unknown-format',
-              `${name}is neither patent XML nor Green Book text.`.replace(/^./, (c) => c),
+              `${name}is neither patent XML nor Green Book text.`,
             ),
           };
           return;

@@ -9,11 +9,12 @@
  *
  * Limits as for single documents (issue 10): the worker runs under the same V8 heap limit, and while the
  * consumer waits, the worker must post something (a document, an error item, progress) within the
- * per-document deadline, or it is recycled and the stream fails with a 'timeout' naming the document it
- * was at. A consumer that stops (break, abort) stops the worker's reading.
+ * per-document deadline (each document is announced before it is parsed), or it is recycled: that
+ * document becomes a 'timeout' error item naming it, and a new worker continues after it. A consumer that
+ * stops (break, abort) stops the worker's reading.
  */
 import { Worker } from 'node:worker_threads';
-import type { BulkItem, BulkPosition, BulkProgress } from './bulk';
+import { describePosition, type BulkItem, type BulkPosition, type BulkProgress } from './bulk';
 import type { DocumentRequest } from './document-thread';
 import { DocumentError, type DocumentProblem } from './errors';
 import type { PatentDocument } from './model';
@@ -30,6 +31,8 @@ export type BulkReply =
       cause?: string;
     }
   | { id: number; bulk: 'progress'; progress: BulkProgress }
+  /** The worker starts parsing the document at `position` (the deadline measures each document). */
+  | { id: number; bulk: 'parsing'; position: BulkPosition }
   | { id: number; bulk: 'done' }
   /** The file itself could not be read (missing, a damaged zip): the stream ends with this error. */
   | { id: number; bulk: 'failed'; problem: DocumentProblem; detail: string; cause?: string };
@@ -80,110 +83,137 @@ export class BulkStreamWorker {
   async *stream(file: string, options: BulkStreamOptions): AsyncGenerator<BulkItem> {
     const signal = options.signal;
     signal?.throwIfAborted();
-    const fresh = !this.worker;
-    const worker = this.start();
-    const id = this.nextId++;
-    const replies: BulkReply[] = [];
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    const onEvent = () => wake?.();
-    this.streams.set(id, {
-      file,
-      worker,
-      push: (reply) => {
-        replies.push(reply);
-        onEvent();
-      },
-      fail: (error) => {
-        failure = error;
-        onEvent();
-      },
-    });
-    signal?.addEventListener('abort', onEvent);
-    let finished = false;
+    /** Items yielded so far, over every pass: a restarted worker passes over this many. */
     let taken = 0;
-    try {
-      worker.postMessage({
-        type: 'parseFile',
-        id,
+    let lastProgress = -1;
+    // One pass per worker: a document that overruns the deadline costs the worker, is reported, and a new
+    // worker continues after it (re-reading the bytes before it without parsing them).
+    for (;;) {
+      const fresh = !this.worker;
+      const worker = this.start();
+      const id = this.nextId++;
+      const replies: BulkReply[] = [];
+      let failure: Error | undefined;
+      let wake: (() => void) | undefined;
+      const onEvent = () => wake?.();
+      this.streams.set(id, {
         file,
-        maxDocumentBytes: options.maxDocumentBytes,
-      } satisfies DocumentRequest);
-      for (;;) {
-        signal?.throwIfAborted();
-        const reply = replies.shift();
-        if (!reply) {
-          if (failure) throw failure;
-          // A fresh worker first loads its parsers (seconds from source under tsx on a busy machine).
-          const allowance = fresh && taken === 0 ? this.limits.startAllowanceMs : 0;
-          await this.nextReply(worker, file, taken, allowance, (resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        switch (reply.bulk) {
-          case 'progress':
-            options.onProgress?.(reply.progress);
-            continue;
-          case 'done':
+        worker,
+        push: (reply) => {
+          replies.push(reply);
+          onEvent();
+        },
+        fail: (error) => {
+          failure = error;
+          onEvent();
+        },
+      });
+      signal?.addEventListener('abort', onEvent);
+      let finished = false;
+      let heard = false;
+      let takenHere = 0;
+      /** The document the worker announced it is parsing. */
+      let current: BulkPosition | undefined;
+      try {
+        worker.postMessage({
+          type: 'parseFile',
+          id,
+          file,
+          maxDocumentBytes: options.maxDocumentBytes,
+          skip: taken,
+        } satisfies DocumentRequest);
+        for (;;) {
+          signal?.throwIfAborted();
+          const reply = replies.shift();
+          if (!reply) {
+            if (failure) throw failure;
+            // A fresh worker first loads its parsers (seconds from source under tsx on a busy machine).
+            const allowance = fresh && !heard ? this.limits.startAllowanceMs : 0;
+            const timedOut = await this.nextReply(allowance, (resolve) => (wake = resolve));
+            wake = undefined;
+            if (!timedOut) continue;
+            const seconds = Number((this.limits.deadlineMs / 1000).toFixed(1));
+            this.streams.delete(id);
             finished = true;
-            return;
-          case 'failed':
-            finished = true;
-            throw errorFromFields(file, reply);
-          case 'document':
-          case 'error': {
-            if (++taken % (BULK_WINDOW / 2) === 0) {
-              worker.postMessage({ type: 'more', id, count: BULK_WINDOW / 2 } satisfies DocumentRequest);
+            this.recycle(worker);
+            if (!current) {
+              throw new DocumentError(
+                file,
+                'timeout',
+                `could not be read: the document reader gave no sign of progress within ${seconds} s.`,
+              );
             }
-            yield reply.bulk === 'document'
-              ? { position: reply.position, document: reply.document }
-              : { position: reply.position, error: errorFromFields(file, reply) };
+            taken++;
+            yield {
+              position: current,
+              error: new DocumentError(
+                file,
+                'timeout',
+                `${describePosition(current)}: took longer than the limit of ${seconds} s to read and was skipped (the document reader was restarted).`,
+              ),
+            };
+            break; // the next pass, on a new worker
+          }
+          heard = true;
+          switch (reply.bulk) {
+            case 'parsing':
+              current = reply.position;
+              continue;
+            case 'progress':
+              // A restarted pass reads the file from its start again: progress only moves forward.
+              if (reply.progress.bytesRead > lastProgress) {
+                lastProgress = reply.progress.bytesRead;
+                options.onProgress?.(reply.progress);
+              }
+              continue;
+            case 'done':
+              finished = true;
+              return;
+            case 'failed':
+              finished = true;
+              throw errorFromFields(file, reply);
+            case 'document':
+            case 'error': {
+              current = undefined;
+              taken++;
+              if (++takenHere % (BULK_WINDOW / 2) === 0) {
+                worker.postMessage({ type: 'more', id, count: BULK_WINDOW / 2 } satisfies DocumentRequest);
+              }
+              yield reply.bulk === 'document'
+                ? { position: reply.position, document: reply.document }
+                : { position: reply.position, error: errorFromFields(file, reply) };
+            }
           }
         }
+      } finally {
+        signal?.removeEventListener('abort', onEvent);
+        this.streams.delete(id);
+        if (!finished && this.worker === worker) {
+          worker.postMessage({ type: 'abort', id } satisfies DocumentRequest);
+        }
+        this.idleCheck();
       }
-    } finally {
-      signal?.removeEventListener('abort', onEvent);
-      this.streams.delete(id);
-      if (!finished && this.worker === worker) {
-        worker.postMessage({ type: 'abort', id } satisfies DocumentRequest);
-      }
-      this.idleCheck();
     }
   }
 
-  /**
-   * Waits for the worker's next message for this stream; past the deadline the worker is recycled and
-   * every stream on it fails (this one with a 'timeout' naming the document it was at).
-   */
-  private async nextReply(
-    worker: Worker,
-    file: string,
-    taken: number,
-    allowanceMs: number,
-    setWake: (resolve: () => void) => void,
-  ): Promise<void> {
+  /** Waits for the next message of a stream; true when the deadline passed first. */
+  private async nextReply(allowanceMs: number, setWake: (resolve: () => void) => void): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     await new Promise<void>((resolve) => {
       setWake(resolve);
       timer = setTimeout(() => {
-        const seconds = Number((this.limits.deadlineMs / 1000).toFixed(1));
-        this.recycle(
-          worker,
-          new DocumentError(
-            file,
-            'timeout',
-            `document ${taken + 1} took longer than the limit of ${seconds} s to read; the rest of the file was not read.`,
-          ),
-        );
+        timedOut = true;
         resolve();
       }, this.limits.deadlineMs + allowanceMs);
     });
     clearTimeout(timer);
+    return timedOut;
   }
 
-  private recycle(worker: Worker, error: DocumentError): void {
+  /** Terminates a worker that overran; other streams on it fail when it exits (its 'exit' event). */
+  private recycle(worker: Worker): void {
     if (this.worker === worker) this.worker = undefined;
-    for (const stream of [...this.streams.values()]) if (stream.worker === worker) stream.fail(error);
     void worker.terminate();
   }
 

@@ -61,6 +61,23 @@ export interface BulkReadOptions {
   onProgress?: (progress: BulkProgress) => void;
   /** A larger document is skipped (never buffered) and reported as 'too-large'. Default 20 MB. */
   maxDocumentBytes?: number;
+  /** Called before each document is parsed, with its position (the worker tells its caller). */
+  onDocument?: (position: BulkPosition) => void;
+  /**
+   * Pass over the first `skip` items without parsing them (their bytes are still read): resumes a read
+   * after the document reader was restarted on a document that overran its deadline.
+   */
+  skip?: number;
+}
+
+/** Counts the items of a read, so the first `skip` of them are passed over. */
+class ItemGate {
+  private index = 0;
+  constructor(private readonly skip: number) {}
+  /** True when the next item is to be produced. */
+  pass(): boolean {
+    return this.index++ >= this.skip;
+  }
 }
 
 /** Zip entries read as bulk files (other entries are passed over). */
@@ -171,6 +188,22 @@ function lineInFile(detail: string, base: TextPoint): string {
 }
 
 /** Parses one document cut from a bulk file; every failure becomes a `DocumentError` naming its place. */
+/** "document 3 (line 5190)", "document 3 of ipg.xml (line 12)": how messages name a document's place. */
+export function describePosition(position: BulkPosition): string {
+  const entry = position.entry !== undefined ? ` of ${position.entry}` : '';
+  return `document ${position.ordinal}${entry} (line ${position.line + 1})`;
+}
+
+function positionOf(piece: BulkPiece, entry: string | undefined): BulkPosition {
+  const position: BulkPosition = {
+    ordinal: piece.ordinal,
+    byteOffset: piece.byteOffset,
+    line: piece.start.line,
+  };
+  if (entry !== undefined) position.entry = entry;
+  return position;
+}
+
 function parsePiece(
   piece: BulkPiece,
   kind: BulkKind,
@@ -179,13 +212,8 @@ function parsePiece(
   maxDocumentBytes: number,
   signal: AbortSignal | undefined,
 ): BulkItem {
-  const position: BulkPosition = {
-    ordinal: piece.ordinal,
-    byteOffset: piece.byteOffset,
-    line: piece.start.line,
-  };
-  if (entry !== undefined) position.entry = entry;
-  const where = `document ${piece.ordinal}${entry !== undefined ? ` of ${entry}` : ''} (line ${piece.start.line + 1})`;
+  const position = positionOf(piece, entry);
+  const where = describePosition(position);
   const fail = (problem: DocumentError['problem'], detail: string, cause?: unknown): BulkItem => ({
     position,
     error: new DocumentError(
@@ -243,6 +271,7 @@ async function* documentsOfStream(
   entry: string | undefined,
   options: BulkReadOptions,
   progress: (bytes: number) => void,
+  gate: ItemGate,
 ): AsyncGenerator<BulkItem> {
   const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_BYTES;
   const signal = options.signal;
@@ -256,6 +285,7 @@ async function* documentsOfStream(
         if (!kind) {
           // "a.zip: ipg.xml is neither …" for an entry; "a.xml: is neither …" for the file.
           const name = entry !== undefined ? `${entry} ` : '';
+          if (!gate.pass()) return;
           yield {
             position: { ordinal: 1, byteOffset: 0, line: 0, ...(entry !== undefined ? { entry } : {}) },
             error: new DocumentError(
@@ -271,12 +301,16 @@ async function* documentsOfStream(
       const pieces = splitter.push(chunk);
       progress(chunk.length);
       for (const piece of pieces) {
+        if (!gate.pass()) continue;
+        options.onDocument?.(positionOf(piece, entry));
         yield parsePiece(piece, kind as BulkKind, file, entry, maxDocumentBytes, signal);
         signal?.throwIfAborted();
       }
     }
     if (splitter) {
       for (const piece of splitter.end()) {
+        if (!gate.pass()) continue;
+        options.onDocument?.(positionOf(piece, entry));
         yield parsePiece(piece, kind as BulkKind, file, entry, maxDocumentBytes, signal);
       }
     }
@@ -334,6 +368,7 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
   signal?.throwIfAborted();
   let documents = 0;
   let bytesRead = 0;
+  const gate = new ItemGate(options.skip ?? 0);
   if (!isZipPath(path)) {
     let totalBytes: number;
     try {
@@ -358,7 +393,7 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
       options.onProgress?.({ bytesRead, totalBytes, documents });
     };
     try {
-      for await (const item of documentsOfStream(stream, path, undefined, options, progress)) {
+      for await (const item of documentsOfStream(stream, path, undefined, options, progress, gate)) {
         documents++;
         yield item;
       }
@@ -395,6 +430,7 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
       try {
         stream = await openEntry(zip, entry);
       } catch (error) {
+        if (!gate.pass()) continue;
         documents++;
         yield {
           position: { ordinal: 1, byteOffset: 0, line: 0, entry: entry.fileName },
@@ -407,13 +443,14 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
         continue;
       }
       try {
-        for await (const item of documentsOfStream(stream, path, entry.fileName, options, progress)) {
+        for await (const item of documentsOfStream(stream, path, entry.fileName, options, progress, gate)) {
           documents++;
           yield item;
         }
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         // A damaged entry (bad CRC, truncated data): named, and the next entry is read.
+        if (!gate.pass()) continue;
         documents++;
         yield {
           position: { ordinal: 0, byteOffset: 0, line: 0, entry: entry.fileName },

@@ -31,7 +31,7 @@ export type DocumentRequest =
   | { type: 'parseText'; id: number; file: string; text: string; format?: TextFormat }
   | { type: 'abort'; id: number }
   /** Reads the bulk file at `file` (a path) and streams `BulkReply`s, one per document, then 'done'. */
-  | { type: 'parseFile'; id: number; file: string; maxDocumentBytes?: number }
+  | { type: 'parseFile'; id: number; file: string; maxDocumentBytes?: number; skip?: number }
   /** Flow control of a 'parseFile': the caller took `count` more documents, the worker may send as many. */
   | { type: 'more'; id: number; count: number };
 /**

@@ -99,6 +99,9 @@ async function runFile(request: FileRequest, controller: AbortController): Promi
     const items = readDocuments(request.file, {
       signal,
       maxDocumentBytes: request.maxDocumentBytes,
+      skip: request.skip,
+      // Each document announced before it is parsed: the caller's deadline then measures that document.
+      onDocument: (position) => post({ id, bulk: 'parsing', position }),
       onProgress: (progress) => {
         const now = performance.now();
         if (now - lastProgress < PROGRESS_MS && progress.bytesRead < progress.totalBytes) return;

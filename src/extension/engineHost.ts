@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
 import {
+  detectBulk,
   looksLikePatentDocument,
   parseDocumentWith,
   SIGNATURE_BYTES,
@@ -241,8 +242,20 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     const index = new PassageIndex({
       source: this.source,
       embedder,
-      parse: (bytes, uri, { maxBytes }) =>
-        parseDocumentWith(this.options.documents, bytes, uri, { maxBytes }),
+      parse: (bytes, uri, { maxBytes, signal }) =>
+        parseDocumentWith(this.options.documents, bytes, uri, { maxBytes, signal }),
+      // Bulk files (many patents in one file, or a .zip of them) stream from disk in the document worker.
+      bulk: {
+        detect: async (uri, signal) => {
+          const path = localPath(uri);
+          return path !== undefined && detectBulk(path, signal);
+        },
+        read: (uri, options) => {
+          const path = localPath(uri);
+          if (path === undefined) throw new Error(`${uri} is not a local file`);
+          return this.options.documents.parseFile(path, options);
+        },
+      },
       logger,
       ...(storePath ? { storePath } : {}),
       roleOf: roleRule(config),
@@ -451,4 +464,10 @@ function roleRule(config: PatentPassagesConfig): (document: DocumentInfo) => 'sp
     const relative = folder ? vscode.workspace.asRelativePath(uri, false) : uri.path;
     return isSpecification(relative) ? 'specification' : 'prior-art';
   };
+}
+
+/** The file-system path of a `file:` URI string (bulk files are streamed from disk), else undefined. */
+function localPath(uri: string): string | undefined {
+  const parsed = vscode.Uri.parse(uri, true);
+  return parsed.scheme === 'file' ? parsed.fsPath : undefined;
 }

@@ -47,6 +47,13 @@ export class PassageActions implements vscode.Disposable {
    * The paragraph is decorated, not selected, so typing cannot replace it by accident.
    */
   async open(item: ResultItem, column?: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+    // A document of a zipped bulk file: its ranges refer to the zip entry's text, which no editor shows.
+    if (/\.zip$/i.test(item.uri)) {
+      this.notifier.warn(
+        `${item.documentLabel} ${item.paragraphLabel} is inside the zip archive ${decodeURIComponent(item.uri.split('/').pop() ?? item.uri)}: unpack it to open the paragraph (its text is in the results).`,
+      );
+      return undefined;
+    }
     let uri: vscode.Uri | undefined;
     try {
       uri = hitUri(item.uri);

@@ -173,13 +173,13 @@ export function fileNameOf(uri: string): string {
 export function toResultItems(hits: readonly PassageHit[], queryText: string): ResultItem[] {
   const keys = assignCitationKeys(hits);
   return hits.map((hit, i) => ({
-    id: `${hit.uri}#${hit.paragraphId}`,
+    id: `${hit.documentKey ?? hit.uri}#${hit.paragraphId}`,
     rank: i + 1,
     score: hit.score,
     uri: hit.uri,
     fileName: fileNameOf(hit.uri),
     documentLabel: formatPublicationNumber(hit.documentLabel),
-    citationKey: keys.get(hit.uri) ?? '?',
+    citationKey: keys.get(hit.documentKey ?? hit.uri) ?? '?',
     role: hit.role,
     paragraphId: hit.paragraphId,
     paragraphLabel: paragraphLabel(hit.paragraphNumber, hit.paragraphId),

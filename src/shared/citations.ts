@@ -58,17 +58,19 @@ export function paragraphLabel(paragraphNumber: string | undefined, paragraphId:
 }
 
 /**
- * Citation keys per distinct document, in order of first appearance: prior art gets D1, D2, …; the
+ * Citation keys per distinct document (keyed by `documentKey ?? uri`), in order of first appearance: prior art gets D1, D2, …; the
  * drafter's own specification gets "Spec." (it is not prior art and is not numbered).
  */
 export function assignCitationKeys(
-  hits: readonly { uri: string; role: 'specification' | 'prior-art' }[],
+  hits: readonly { uri: string; documentKey?: string; role: 'specification' | 'prior-art' }[],
 ): Map<string, string> {
   const keys = new Map<string, string>();
   let next = 1;
   for (const hit of hits) {
-    if (keys.has(hit.uri)) continue;
-    keys.set(hit.uri, hit.role === 'specification' ? 'Spec.' : `D${next++}`);
+    // A bulk file holds many documents: each is cited on its own (documentKey), not the file.
+    const document = hit.documentKey ?? hit.uri;
+    if (keys.has(document)) continue;
+    keys.set(document, hit.role === 'specification' ? 'Spec.' : `D${next++}`);
   }
   return keys;
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseDocument } from '../../core/documents';
+import { detectBulk, parseBulkFile, parseDocument } from '../../core/documents';
 import {
   createEmbedder,
   EmbeddingEngineError,
@@ -121,7 +121,11 @@ export async function openFolderIndex(
   const index = new PassageIndex({
     source,
     embedder,
-    parse: (bytes, uri, { maxBytes }) => parseDocument(bytes, uri, { maxBytes }),
+    parse: (bytes, uri, { maxBytes, signal }) => parseDocument(bytes, uri, { maxBytes, signal }),
+    bulk: {
+      detect: (path, signal) => detectBulk(path, signal),
+      read: (path, options) => parseBulkFile(path, options),
+    },
     logger,
     storePath: cache,
     ...(maxMb ? { maxFileBytes: positiveInt('--max-file-mb', maxMb, 50) * 1024 * 1024 } : {}),

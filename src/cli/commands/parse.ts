@@ -1,19 +1,30 @@
 import { readFile, stat } from 'node:fs/promises';
-import { DEFAULT_MAX_BYTES, DocumentError, isIndependent, parseDocument } from '../../core/documents/index';
+import {
+  DEFAULT_MAX_BYTES,
+  detectBulk,
+  DocumentError,
+  isIndependent,
+  parseBulkFile,
+  parseDocument,
+} from '../../core/documents/index';
 import type { PatentDocument, SourceRange } from '../../core/documents/index';
-import { CliError, type CliCommand } from '../command';
+import { CliError, type CliCommand, type CliIo } from '../command';
 
-const usage = `Usage: patent-passages parse <file> [--json] [--max-mb N]
+const usage = `Usage: patent-passages parse <file> [--json | --jsonl] [--max-mb N]
 
 Reads a patent document (USPTO or EPO XML, US Green Book, .txt, .md, .docx, .pdf) and lists its claims,
 with the claims each depends on, and its description paragraphs, with their source ranges (0-based
-line:character).
+line:character). A bulk file (USPTO weekly XML or Green Book text holding many documents, or a .zip of
+them) is read as a stream of documents, each listed as it is read.
 
 Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
               numbering, text, range}], "warnings"?: [...]} on stdout (numbering "reading-order":
               the format prints no paragraph numbers and id r12 is the 12th paragraph)
-  --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
+  --jsonl     print one such object per line for each document (a bulk file's documents, or the one
+              document of any other file); a document that cannot be read is named on stderr (file,
+              document number, line) and the others follow; the exit code is 1 only if none was read
+  --max-mb N  refuse files (for a bulk file: single documents) larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 
 Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
 `;
@@ -46,6 +57,7 @@ function summary(document: PatentDocument): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The `--json` object of a document: one compact line. */
 function json(document: PatentDocument): string {
   return `${JSON.stringify({
     format: document.format,
@@ -76,10 +88,12 @@ export const parseCommand: CliCommand = {
   async run(args, io) {
     let file: string | undefined;
     let asJson = false;
+    let asJsonLines = false;
     let maxBytes = DEFAULT_MAX_BYTES;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (arg === '--json') asJson = true;
+      else if (arg === '--jsonl') asJsonLines = true;
       else if (arg === '--max-mb') {
         const value = Number(args[++i]);
         if (!(value > 0)) throw new CliError('--max-mb needs a positive number.', 2);
@@ -89,6 +103,20 @@ export const parseCommand: CliCommand = {
       else throw new CliError('give one file.', 2);
     }
     if (file === undefined) throw new CliError(`no file given.\n${usage}`, 2);
+    if (asJson && asJsonLines) throw new CliError('give --json or --jsonl, not both.', 2);
+    const path = file;
+
+    let bulk = false;
+    try {
+      bulk = (await stat(path)).isFile() && (await detectBulk(path));
+    } catch {
+      /* reported below, where the file is read */
+    }
+    if (bulk) {
+      if (asJson)
+        throw new CliError(`${path} holds several documents: use --jsonl for one object per document.`);
+      return parseBulk(path, maxBytes, asJsonLines, io);
+    }
 
     let bytes: Uint8Array;
     try {
@@ -111,8 +139,9 @@ export const parseCommand: CliCommand = {
     }
     try {
       const document = await parseDocument(bytes, file, { maxBytes });
-      if (!asJson) for (const warning of document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
-      io.stdout(asJson ? json(document) : summary(document));
+      const asObject = asJson || asJsonLines;
+      if (!asObject) for (const warning of document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
+      io.stdout(asObject ? json(document) : summary(document));
       return 0;
     } catch (error) {
       if (error instanceof DocumentError) throw new CliError(error.message);
@@ -120,3 +149,33 @@ export const parseCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * Streams a bulk file's documents to stdout as they are read (constant memory); a document that cannot
+ * be read goes to stderr and the rest follow. Exit code 1 only when no document could be read.
+ */
+async function parseBulk(path: string, maxBytes: number, asJsonLines: boolean, io: CliIo): Promise<number> {
+  let read = 0;
+  let failed = 0;
+  try {
+    for await (const item of parseBulkFile(path, { maxDocumentBytes: maxBytes })) {
+      if ('error' in item) {
+        failed++;
+        io.stderr(`${item.error.message}\n`);
+        continue;
+      }
+      read++;
+      if (!asJsonLines)
+        for (const warning of item.document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
+      io.stdout(asJsonLines ? json(item.document) : summary(item.document));
+    }
+  } catch (error) {
+    if (error instanceof DocumentError) throw new CliError(error.message);
+    throw error;
+  }
+  if (read === 0) {
+    throw new CliError(`${path}: no document could be read${failed ? ` (${failed} failed)` : ''}.`);
+  }
+  if (failed) io.stderr(`${path}: ${read} documents read, ${failed} could not be read.\n`);
+  return 0;
+}

@@ -1,6 +1,14 @@
 /** Why a document could not be read; stable codes the UI and CLI can branch on. */
 export type DocumentProblem =
-  'too-large' | 'empty' | 'binary' | 'unknown-format' | 'encoding' | 'malformed' | 'unreadable';
+  | 'too-large'
+  | 'empty'
+  | 'binary'
+  | 'unknown-format'
+  | 'encoding'
+  | 'malformed'
+  | 'unreadable'
+  /** The read ran past the per-document deadline (document-thread.ts) and was stopped. */
+  | 'timeout';
 
 /**
  * The one error every parser throws for bad input: it names the file and says what is wrong with it in

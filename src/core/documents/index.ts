@@ -3,9 +3,21 @@
  * (document-thread.ts) when its script is there, else in the calling thread (parse.ts).
  */
 import { processDocumentParser, type DocumentParser } from './document-thread';
+import type { BulkItem, BulkProgress } from './bulk';
 import type { PatentDocument } from './model';
 import { checkSize, DEFAULT_MAX_BYTES, type ParseOptions, type TextFormat } from './parse';
 
+export {
+  bulkKindOf,
+  countDocuments,
+  detectBulk,
+  readDocuments,
+  type BulkItem,
+  type BulkKind,
+  type BulkPosition,
+  type BulkProgress,
+  type BulkReadOptions,
+} from './bulk';
 export { claimAtOffset, claimAtPosition } from './claim-at';
 export { claimReferencesInText } from './dependencies';
 export { DocumentParser, documentThreadStats, type DocumentThreadStats } from './document-thread';
@@ -49,6 +61,21 @@ export function parseDocument(
   options: ParseOptions = {},
 ): Promise<PatentDocument> {
   return parseDocumentWith(processDocumentParser(), bytes, uri, options);
+}
+
+/**
+ * The documents of a bulk file (concatenated USPTO XML, Green Book, a .zip of them), read in the
+ * document worker as a stream, one item per document (see bulk.ts and `DocumentParser.parseFile`).
+ */
+export function parseBulkFile(
+  path: string,
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (progress: BulkProgress) => void;
+    maxDocumentBytes?: number;
+  } = {},
+): AsyncIterable<BulkItem> {
+  return processDocumentParser().parseFile(path, options);
 }
 
 /** `parseDocument` with a parser the caller owns (the extension's, disposed with it). */

@@ -15,6 +15,14 @@ interface TextItem {
 let pdfjsLoading: Promise<Pdfjs> | undefined;
 
 /**
+ * Pages a PDF may declare. Patent publications run to tens or hundreds of pages (a few to a thousand or
+ * two with sequence listings); the page-tree bomb of issue 10 declares 10⁹ pages in 19 KB by listing one
+ * page again and again in nested /Kids, and pdfjs would read it page after page forever. The count is the
+ * page tree's own (/Count), read before any page: a file above the limit is refused at once.
+ */
+export const MAX_PDF_PAGES = 5_000;
+
+/**
  * The little of DOMMatrix pdfjs needs without a canvas: it builds one when its module loads (for canvas
  * rendering, which we never do) and scales/translates one for image-mask glyphs of Type3 fonts. In Node
  * pdfjs takes DOMMatrix from the optional native @napi-rs/canvas, which a bundled extension does not ship.
@@ -151,6 +159,13 @@ export async function extractPdfTextHere(
     signal?.removeEventListener('abort', onAbort);
   }
   try {
+    if (pdf.numPages > MAX_PDF_PAGES) {
+      throw new DocumentError(
+        file,
+        'too-large',
+        `declares ${pdf.numPages.toLocaleString('en-US')} pages, more than the limit of ${MAX_PDF_PAGES.toLocaleString('en-US')}.`,
+      );
+    }
     const pages: PageContent[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       signal?.throwIfAborted();

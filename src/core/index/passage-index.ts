@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { basename, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { rename } from 'node:fs/promises';
+import type { BulkItem } from '../documents/bulk';
+import { countDocuments } from '../documents/bulk';
 import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
@@ -67,9 +69,14 @@ export interface PassageIndexOptions {
   embedder: Embedder;
   /**
    * The documents module's parser: bytes → document, throwing `DocumentError` for bad input. It gets the
-   * index's size limit, so that limit (not the parser's own default) decides what is too large.
+   * index's size limit, so that limit (not the parser's own default) decides what is too large, and the
+   * index's signal, which cancels it.
    */
-  parse: (bytes: Uint8Array, uri: string, options: { maxBytes: number }) => Promise<PatentDocument>;
+  parse: (
+    bytes: Uint8Array,
+    uri: string,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ) => Promise<PatentDocument>;
   logger: Logger;
   /** The cache file (extension: under `context.storageUri`; CLI: `<dir>/.patent-passages/`). Omit for memory only. */
   storePath?: string;
@@ -81,7 +88,36 @@ export interface PassageIndexOptions {
   embedBatchSize?: number;
   /** Progress is persisted at most this often while indexing. Default 5 s. */
   saveIntervalMs?: number;
+  /**
+   * Bulk files (many documents in one file: concatenated USPTO XML, Green Book records, a .zip of them):
+   * each of their documents becomes a document of the index. Without this every file is one document.
+   */
+  bulk?: BulkReader;
 }
+
+/** How the index reads bulk files: by the file's uri (the caller maps it to a path), streamed. */
+export interface BulkReader {
+  /** Whether a file too large to read whole is a bulk file (reads only its beginning). */
+  detect(uri: string, signal: AbortSignal): Promise<boolean>;
+  /** Its documents, one item each (a document, or the error of one that cannot be read). */
+  read(uri: string, options: { signal: AbortSignal; maxDocumentBytes?: number }): AsyncIterable<BulkItem>;
+  /** Per-document size limit inside a bulk file (default: the parser's, 20 MB). */
+  maxDocumentBytes?: number;
+}
+
+/**
+ * The identity of a document in the index: its file's uri, and for a document inside a bulk file the
+ * uri plus its place there (`<uri>#<n>`, `<uri>#<entry>#<n>` in a zip). Citation keys (D1, D2…) are given
+ * per identity, so each patent of a bulk file is cited on its own.
+ */
+export function documentKeyOf(stored: Pick<StoredDocument, 'uri' | 'part'>): string {
+  if (!stored.part) return stored.uri;
+  const entry = stored.part.entry !== undefined ? `${stored.part.entry}#` : '';
+  return `${stored.uri}#${entry}${stored.part.ordinal}`;
+}
+
+/** Errors of one bulk file listed in full; beyond them only counted. */
+const BULK_ERRORS_LISTED = 5;
 
 interface IndexedDocument {
   stored: StoredDocument;
@@ -93,7 +129,10 @@ const SLICE_MS = 8;
 
 export class PassageIndex implements PassageSearchService {
   private corpus: PassageCorpus;
+  /** By document identity (`documentKeyOf`): the file's uri, or for a bulk file's documents uri + place. */
   private readonly documents = new Map<string, IndexedDocument>();
+  /** The identities of each file's documents (one, or a bulk file's many). */
+  private readonly files = new Map<string, string[]>();
   private readonly listeners = new Set<(status: IndexStatus) => void>();
   private readonly identity: StoreIdentity;
   private readonly recipe: EmbeddingRecipe;
@@ -348,15 +387,13 @@ export class PassageIndex implements PassageSearchService {
         if (signal.aborted) break;
         options.progress?.({ done, total: toRead.length, message: `Reading ${basename(file.uri)}` });
         this.setStatus({ progress: { done, total: toRead.length } });
-        const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-        if (file.size > maxBytes) {
-          skipped.push(`${file.uri} (${formatBytes(file.size)})`);
-        } else {
-          const stored = await this.readDocument(file, failed, signal);
-          if (stored) {
-            this.replaceDocument(stored);
-            result.filesRead++;
-          }
+        const stored = await this.readFile(file, skipped, failed, signal, (count) => {
+          const message = `Reading ${basename(file.uri)} (${count} documents)`;
+          options.progress?.({ done, total: toRead.length, message });
+        });
+        if (stored) {
+          this.replaceFile(file.uri, stored);
+          result.filesRead++;
         }
         done++;
         if (performance.now() - sliceStart > SLICE_MS) {
@@ -390,7 +427,7 @@ export class PassageIndex implements PassageSearchService {
   ): Promise<SourceFile[]> {
     const toRead: SourceFile[] = [];
     const consider = (file: SourceFile): void => {
-      const known = this.documents.get(file.uri)?.stored;
+      const known = this.firstOfFile(file.uri);
       if (
         known &&
         known.size === file.size &&
@@ -403,9 +440,9 @@ export class PassageIndex implements PassageSearchService {
     if (changes === 'full') {
       const files = await this.options.source.list(signal);
       const present = new Set(files.map((f) => f.uri));
-      for (const uri of [...this.documents.keys()]) {
+      for (const uri of [...this.files.keys()]) {
         if (!present.has(uri)) {
-          this.removeDocument(uri);
+          this.removeFile(uri);
           result.filesRemoved++;
         }
       }
@@ -413,42 +450,58 @@ export class PassageIndex implements PassageSearchService {
       return toRead;
     }
     for (const change of changes) {
-      if (change.kind === 'renamed' && this.documents.has(change.oldUri)) {
-        this.removeDocument(change.oldUri);
+      if (change.kind === 'renamed' && this.files.has(change.oldUri)) {
+        this.removeFile(change.oldUri);
         result.filesRemoved++;
       }
       if (change.kind === 'deleted') {
-        if (this.documents.has(change.uri)) {
-          this.removeDocument(change.uri);
+        if (this.files.has(change.uri)) {
+          this.removeFile(change.uri);
           result.filesRemoved++;
         }
         continue;
       }
       const file = await this.options.source.stat(change.uri);
       if (file) consider(file);
-      else if (this.documents.has(change.uri)) {
-        this.removeDocument(change.uri);
+      else if (this.files.has(change.uri)) {
+        this.removeFile(change.uri);
         result.filesRemoved++;
       }
     }
     return toRead;
   }
 
-  /** Reads and parses one file; a bad file is recorded in `failed` and its last good version kept. */
-  private async readDocument(
+  /**
+   * Reads one file: its one document, or a bulk file's documents. A file that cannot be read is recorded
+   * in `failed` (or `skipped`, over the size limit) and its last good version kept.
+   */
+  private async readFile(
     file: SourceFile,
+    skipped: string[],
     failed: string[],
     signal: AbortSignal,
-  ): Promise<StoredDocument | undefined> {
+    onDocuments: (count: number) => void,
+  ): Promise<StoredDocument[] | undefined> {
+    const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    // Bulk files are streamed from disk: not unsaved editor text.
+    const bulk = file.version === undefined ? this.options.bulk : undefined;
+    if (bulk && /\.zip$/i.test(file.uri)) return this.readBulk(bulk, file, failed, signal, onDocuments);
+    if (file.size > maxBytes) {
+      // A bulk file streams in bounded memory: only its single documents have a limit.
+      const isBulk = bulk ? await bulk.detect(file.uri, signal).catch(() => false) : false;
+      if (bulk && isBulk) return this.readBulk(bulk, file, failed, signal, onDocuments);
+      skipped.push(`${file.uri} (${formatBytes(file.size)})`);
+      return undefined;
+    }
     let document: PatentDocument;
     try {
       const bytes = await this.options.source.read(file.uri, signal);
-      const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
       if (bytes.length > maxBytes) {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      document = await this.options.parse(bytes, file.uri, { maxBytes });
+      if (bulk && countDocuments(bytes, 2) > 1) return this.readBulk(bulk, file, failed, signal, onDocuments);
+      document = await this.options.parse(bytes, file.uri, { maxBytes, signal });
     } catch (error) {
       if (signal.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);
@@ -456,6 +509,61 @@ export class PassageIndex implements PassageSearchService {
       failed.push(message.includes(file.uri) ? message : `${file.uri}: ${message}`);
       return undefined;
     }
+    return [this.storedFrom(file, document)];
+  }
+
+  /**
+   * A bulk file's documents, each its own index document. Documents that cannot be read are recorded in
+   * `failed` (the first few in full) and the others kept; if the file itself cannot be read, or the read
+   * is cancelled, nothing of it changes.
+   */
+  private async readBulk(
+    bulk: BulkReader,
+    file: SourceFile,
+    failed: string[],
+    signal: AbortSignal,
+    onDocuments: (count: number) => void,
+  ): Promise<StoredDocument[] | undefined> {
+    const documents: StoredDocument[] = [];
+    let errors = 0;
+    let lastProgress = 0;
+    try {
+      const options: { signal: AbortSignal; maxDocumentBytes?: number } = { signal };
+      if (bulk.maxDocumentBytes !== undefined) options.maxDocumentBytes = bulk.maxDocumentBytes;
+      for await (const item of bulk.read(file.uri, options)) {
+        if ('error' in item) {
+          if (++errors <= BULK_ERRORS_LISTED) failed.push(item.error.message);
+          continue;
+        }
+        const part: NonNullable<StoredDocument['part']> = { ordinal: item.position.ordinal };
+        if (item.position.entry !== undefined) part.entry = item.position.entry;
+        documents.push(this.storedFrom(file, item.document, part));
+        if (performance.now() - lastProgress > 250) {
+          lastProgress = performance.now();
+          onDocuments(documents.length);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      failed.push(message.includes(file.uri) ? message : `${file.uri}: ${message}`);
+      return undefined;
+    }
+    if (errors > BULK_ERRORS_LISTED) {
+      failed.push(`${file.uri}: ${errors - BULK_ERRORS_LISTED} more documents could not be read`);
+    }
+    this.options.logger.info(
+      `Read ${documents.length} documents from the bulk file ${file.uri}${errors ? ` (${errors} could not be read)` : ''}.`,
+    );
+    return documents;
+  }
+
+  /** The stored form of a parsed document (`part`: its place in a bulk file). */
+  private storedFrom(
+    file: SourceFile,
+    document: PatentDocument,
+    part?: NonNullable<StoredDocument['part']>,
+  ): StoredDocument {
     const paragraphs: StoredParagraph[] = document.paragraphs
       .filter((p) => p.matchText.trim().length > 0)
       .map((p) => {
@@ -474,9 +582,11 @@ export class PassageIndex implements PassageSearchService {
       size: file.size,
       mtimeMs: file.mtimeMs,
       format: document.format,
-      label: document.publicationNumber ?? basename(file.uri),
+      label:
+        document.publicationNumber ?? (part ? `${basename(file.uri)} #${part.ordinal}` : basename(file.uri)),
       paragraphs,
     };
+    if (part) stored.part = part;
     if (file.version !== undefined) stored.version = file.version;
     if (document.publicationNumber !== undefined) stored.publicationNumber = document.publicationNumber;
     if (document.title !== undefined) stored.title = document.title;
@@ -493,6 +603,8 @@ export class PassageIndex implements PassageSearchService {
   }
 
   private addDocument(stored: StoredDocument): void {
+    const key = documentKeyOf(stored);
+    this.removeDocument(key); // a duplicate record in a damaged cache: the last one wins
     const slots = stored.paragraphs.map((p) => {
       const record: PassageRecord = {
         uri: stored.uri,
@@ -504,23 +616,49 @@ export class PassageIndex implements PassageSearchService {
       };
       if (p.number !== undefined) record.paragraphNumber = p.number;
       if (p.matchText !== undefined) record.matchText = p.matchText;
+      if (key !== stored.uri) record.documentKey = key;
       return this.corpus.add(record);
     });
-    this.documents.set(stored.uri, { stored, slots });
+    this.documents.set(key, { stored, slots });
+    const keys = this.files.get(stored.uri);
+    if (keys) keys.push(key);
+    else this.files.set(stored.uri, [key]);
   }
 
-  private replaceDocument(stored: StoredDocument): void {
-    if (this.documents.has(stored.uri)) this.removeDocument(stored.uri);
-    this.addDocument(stored);
+  /** A file's documents replace all it had (a bulk file's documents may come and go). */
+  private replaceFile(uri: string, stored: readonly StoredDocument[]): void {
+    this.removeFile(uri);
+    for (const document of stored) this.addDocument(document);
     this.dirty = true;
   }
 
-  private removeDocument(uri: string): void {
-    const indexed = this.documents.get(uri);
+  /** Removes every document of a file. */
+  private removeFile(uri: string): void {
+    const keys = this.files.get(uri);
+    if (!keys) return;
+    for (const key of keys) this.removeDocument(key);
+    this.files.delete(uri);
+    this.dirty = true;
+  }
+
+  private removeDocument(key: string): void {
+    const indexed = this.documents.get(key);
     if (!indexed) return;
     for (const slot of indexed.slots) this.corpus.remove(slot);
-    this.documents.delete(uri);
+    this.documents.delete(key);
+    const keys = this.files.get(indexed.stored.uri);
+    if (keys) {
+      const remaining = keys.filter((k) => k !== key);
+      if (remaining.length) this.files.set(indexed.stored.uri, remaining);
+      else this.files.delete(indexed.stored.uri);
+    }
     this.dirty = true;
+  }
+
+  /** The stored record of a file's first document: size and mtime are the file's, shared by all of them. */
+  private firstOfFile(uri: string): StoredDocument | undefined {
+    const key = this.files.get(uri)?.[0];
+    return key === undefined ? undefined : this.documents.get(key)?.stored;
   }
 
   /** Hashes referenced by a paragraph and without vectors, each with its text, in document order. */
@@ -626,7 +764,7 @@ export class PassageIndex implements PassageSearchService {
   }
 
   private recordRole(record: PassageRecord): DocumentRole {
-    const stored = this.documents.get(record.uri)?.stored;
+    const stored = this.documents.get(record.documentKey ?? record.uri)?.stored;
     if (!stored) return 'prior-art';
     const info: DocumentInfo = { uri: stored.uri, format: stored.format };
     if (stored.publicationNumber !== undefined) info.publicationNumber = stored.publicationNumber;

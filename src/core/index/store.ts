@@ -53,6 +53,11 @@ export interface StoredDocument {
   label: string;
   publicationNumber?: string;
   title?: string;
+  /**
+   * For a document inside a bulk file (several documents in one file): its number there (1-based) and,
+   * in a zip, its entry. All documents of a file share the file's `uri`, `size` and `mtimeMs`.
+   */
+  part?: { ordinal: number; entry?: string };
   paragraphs: StoredParagraph[];
 }
 
@@ -446,6 +451,8 @@ interface CompactDocument {
   l: string;
   n?: string;
   t?: string;
+  /** `part`: [ordinal, entry or null]. */
+  b?: [number, string | null];
   p: CompactParagraph[];
 }
 
@@ -475,6 +482,7 @@ function compactDocument(d: StoredDocument): CompactDocument {
   if (d.version !== undefined) compact.v = d.version;
   if (d.publicationNumber !== undefined) compact.n = d.publicationNumber;
   if (d.title !== undefined) compact.t = d.title;
+  if (d.part !== undefined) compact.b = [d.part.ordinal, d.part.entry ?? null];
   return compact;
 }
 
@@ -566,11 +574,20 @@ function readDocumentRecord(value: unknown): StoredDocument {
     if (publicationNumber !== undefined) document.publicationNumber = publicationNumber;
     const title = asOptionalString(c.t, 'title');
     if (title !== undefined) document.title = title;
+    if (c.b !== undefined) document.part = readPart(c.b);
     return document;
   } catch (error) {
     if (error instanceof ShapeError) throw new ShapeError(`${uri.slice(0, 200)}: ${error.message}`);
     throw error;
   }
+}
+
+/** A bulk file's document: `[ordinal ≥ 1, zip entry name or null]`. */
+function readPart(value: unknown): NonNullable<StoredDocument['part']> {
+  const [ordinal, entry] = asArray(value, 'part', 2);
+  const n = asCount(ordinal, 'part ordinal');
+  if (n < 1) throw new ShapeError('part ordinal is 0, expected 1 or more');
+  return entry === null ? { ordinal: n } : { ordinal: n, entry: asString(entry, 'part entry') };
 }
 
 const HASH = /^[0-9a-f]{32}$/;

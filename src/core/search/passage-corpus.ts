@@ -12,6 +12,8 @@ import { VectorTable } from './vector-table';
 
 export interface PassageRecord {
   uri: string;
+  /** The document's identity when it is one of several in its file (a bulk file); else the uri is. */
+  documentKey?: string;
   documentLabel: string;
   paragraphId: string;
   paragraphNumber?: string;
@@ -272,6 +274,7 @@ export class PassageCorpus {
         matchedTerms: this.matchedTerms(queryTerms, record.text),
       };
       if (record.paragraphNumber !== undefined) hit.paragraphNumber = record.paragraphNumber;
+      if (record.documentKey !== undefined) hit.documentKey = record.documentKey;
       if (!Number.isNaN(dense[slot] as number)) hit.denseScore = dense[slot] as number;
       if (rawLexical) hit.lexicalScore = rawLexical.scores[slot] as number;
       const elements = elementScores?.get(slot);

@@ -41,6 +41,11 @@ export interface PassageHit {
   /** The lexical (BM25) score, where the lexical side ran. */
   lexicalScore?: number;
   uri: string;
+  /**
+   * The document's identity when its file holds several documents (a bulk file: `<uri>#<n>`); absent
+   * when the file is the document. Citation keys are given per `documentKey ?? uri`.
+   */
+  documentKey?: string;
   /** A short label for the document: its publication number where known, else the file name. */
   documentLabel: string;
   role: DocumentRole;

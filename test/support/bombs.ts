@@ -159,6 +159,13 @@ export function emptyParagraphsDocx(xmlBytes = 30 * 1024 * 1024): Uint8Array {
   return writeZip(docxParts(head + '<w:p/>'.repeat(Math.ceil(xmlBytes / 6))));
 }
 
+/** A DOCX of one paragraph holding `runs` empty runs (`<w:r/>`): few paragraphs, millions of elements. */
+export function emptyRunsDocx(runs: number): Uint8Array {
+  return writeZip(
+    docxParts(`<w:p>${'<w:r/>'.repeat(runs)}</w:p>${paragraph('1. A method comprising reading.')}`),
+  );
+}
+
 /** How many `<w:p/>` `emptyParagraphsDocx(xmlBytes)` writes. */
 export function emptyParagraphCount(xmlBytes: number): number {
   return Math.ceil(xmlBytes / 6);

@@ -27,6 +27,7 @@ import {
   ALIVE_INTERVAL_MS,
   ALIVE_MESSAGES,
   hugeImageDocx,
+  inflatingStreamPdf,
 } from '../../support/bombs';
 
 const DATA = join(__dirname, '../../../../shared/data');
@@ -76,6 +77,24 @@ describe('document bombs (issue 10)', () => {
     await assert.rejects(parseDocument(fanOutPdf({ levels: 3 }), 'small-fan-out.pdf'), {
       message: 'small-fan-out.pdf: has no claims and no description paragraphs.',
     });
+  });
+
+  it('a 1 MB PDF whose content stream inflates to 1 GiB is refused before pdfjs inflates it', async (t) => {
+    const bytes = inflatingStreamPdf();
+    const { outcome, ms, peakGrowthMb } = await measured(() => parseDocument(bytes, 'inflating-stream.pdf'));
+    t.diagnostic(
+      `inflating-stream PDF (${(bytes.length / MB).toFixed(1)} MB, stream 1 GiB): ${ms.toFixed(0)} ms, RSS +${peakGrowthMb.toFixed(0)} MB`,
+    );
+    const error = documentError(outcome);
+    assert.equal(
+      error.message,
+      'inflating-stream.pdf: has a stream that inflates to more than 64 MiB (the limit per stream).',
+    );
+    assert.ok(ms < 30_000, `took ${ms.toFixed(0)} ms`);
+    assert.ok(peakGrowthMb < 512, `RSS grew by ${peakGrowthMb.toFixed(0)} MB`);
+    // Under the limit the same construction is an ordinary PDF: its text after 4 MiB of spaces is read.
+    const small = await parseDocument(inflatingStreamPdf(4 * MB), 'small-stream.pdf');
+    assert.match(small.paragraphs[0]?.text ?? '', /The text after the spaces/);
   });
 
   it('the 47 KB DOCX of 30 MiB of empty paragraphs is refused within 30 s and 1 GB', async (t) => {

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { DocumentError, parseDocument } from '../../../src/core/documents/index';
 import { loadSeeds, mutationsFor, random, type FuzzInput } from '../../../scripts/fuzz/mutations';
-import { emptyParagraphsDocx, emptyParagraphsXml, fanOutPdf, hugeImageDocx } from '../../support/bombs';
+import {
+  emptyParagraphsDocx,
+  emptyParagraphsXml,
+  fanOutPdf,
+  hugeImageDocx,
+  inflatingStreamPdf,
+} from '../../support/bombs';
 
 const SEED = 20261129;
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1);
@@ -39,6 +45,12 @@ function* inputs(): Generator<FuzzInput> {
     format: 'pdf',
     bytes: fanOutPdf({ levels: 4, fanout: 3 }),
     label: 'fan-out 3^4',
+  };
+  yield {
+    name: 'inflating-stream.pdf',
+    format: 'pdf',
+    bytes: inflatingStreamPdf(2 * 1024 * 1024),
+    label: 'stream inflating to 2 MiB',
   };
   yield { name: 'fan-out-big.pdf', format: 'pdf', bytes: fanOutPdf(), label: 'fan-out 10^9' };
   yield {

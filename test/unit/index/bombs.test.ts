@@ -43,7 +43,10 @@ test('a folder of bombs and a valid USPTO XML indexes within a minute; the XML i
   assert.equal(summary.documents, 2);
   const report = `${indexed.stderr}\n${summary.message ?? ''}`;
   assert.match(report, /fan-out\.pdf: declares 1,000,000,000 pages, more than the limit of 5,000\./);
-  assert.match(report, /empty-paragraphs\.docx: has more than 200,000 paragraphs \(the limit; counted in word\/document\.xml\)\./);
+  assert.match(
+    report,
+    /empty-paragraphs\.docx: has more than 200,000 paragraphs \(the limit; counted in word\/document\.xml\)\./,
+  );
 
   const searched = await run(createSearchCommand(paths), [
     dir,

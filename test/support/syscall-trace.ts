@@ -4,8 +4,9 @@
 // which send their DNS queries ~9.5 s after the first session loads (see src/core/embedding/telemetry.ts).
 //
 // A finding is: a connect/sendto/sendmsg to an IPv4/IPv6 address off loopback, anything to port 53 (a DNS
-// query, wherever it goes; the name asked for is decoded), a connect to the name-service daemons' sockets
-// (nscd, systemd-resolved), or a file or folder created outside the allowed folders.
+// query, wherever it goes; the name asked for is decoded), a successful connect to a name-service daemon
+// (nscd, systemd-resolved: it could ask DNS on the caller's behalf), or a file or folder created outside
+// the allowed folders.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
@@ -228,7 +229,10 @@ function networkFinding(text: string, dnsSockets: Set<string>): { what: string; 
   }
   const address = v4 ?? v6;
   if (address !== undefined && !isLoopback(address)) return { what: `${call} to ${address}:${port ?? '?'}` };
-  if (unixPath !== undefined && /nscd|systemd\/resolve/.test(unixPath))
+  // glibc tries the name-service cache first for host, user and group look-ups; where no daemon listens
+  // (the connect fails) the look-up goes on in this process and any DNS query shows above. Where one
+  // answers, it could query DNS on the process's behalf, out of sight: that counts.
+  if (unixPath !== undefined && /nscd|systemd\/resolve/.test(unixPath) && / = 0$/.test(text))
     return { what: `${call} to the name service at ${unixPath}` };
   return undefined;
 }

@@ -320,6 +320,23 @@ export function analyzeTrace(
   return findings;
 }
 
+/**
+ * The first line where a traced thread (of those `include` accepts) opened onnxruntime's native library:
+ * proof that the tracer followed into the process that loads it. (model.onnx is no proof: Node's own
+ * threads read it too, for the model's fingerprint.)
+ */
+export function onnxruntimeLoad(
+  findings: TraceFindings,
+  include: (tid: number) => boolean = () => true,
+): TraceLine | undefined {
+  return findings.lines.find(
+    (line) =>
+      include(line.tid) &&
+      /^openat\(/.test(line.text) &&
+      /libonnxruntime\.so[^"]*", [^)]*\) = \d/.test(line.text),
+  );
+}
+
 /** Whether `tid` is `root` or was created, directly or not, by it (threads and child processes). */
 export function descendsFrom(findings: TraceFindings, tid: number, root: number): boolean {
   const seen = new Set<number>();

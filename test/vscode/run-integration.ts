@@ -31,6 +31,7 @@ import { parseTestMessage, summaryLine, type TestCounts } from './results';
 import {
   analyzeTrace,
   descendsFrom,
+  onnxruntimeLoad,
   removeTelemetryDebugLogs,
   straceUnavailable,
 } from '../support/syscall-trace';
@@ -73,9 +74,7 @@ function checkSyscallTrace(
   for (const line of findings.writes) problems.push(`  file created outside the scratch folders: ${line}`);
   // Coverage: an extension host loaded onnxruntime's native library under the tracer, and lived on.
   const hostLines = findings.lines.filter((l) => inHost(l.tid));
-  const loaded = hostLines.find(
-    (l) => l.text.startsWith('openat(') && /libonnxruntime\.so[^"]*"/.test(l.text),
-  );
+  const loaded = onnxruntimeLoad(findings, inHost);
   const lastMs = (hostLines.at(-1)?.time ?? 0) * 1000;
   const livedMs = loaded ? lastMs - loaded.time * 1000 : 0;
   if (!loaded && expect.load)
@@ -101,7 +100,7 @@ function checkSyscallTrace(
 /** Reads the recorder's log after the run: a message when anything tried to reach the network, or coverage is missing. */
 function checkNetworkLog(file: string): string | undefined {
   const { attempts, loaded } = readNetworkLog(file);
-  const hostPids = new Set(loaded.filter((l) => l.entry?.endsWith('extensionHostProcess')).map((l) => l.pid));
+  const hostPids = new Set(extensionHostPids(file));
   const hostWorkers = loaded.filter((l) => hostPids.has(l.pid) && l.thread > 0).length;
   if (attempts.length > 0) {
     const lines = attempts.map(

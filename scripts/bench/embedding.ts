@@ -31,6 +31,10 @@ import {
   writeSyntheticCheckpoint,
   type BertShape,
 } from '../../src/modelbuild/synthetic';
+import { disableOnnxruntimeTelemetry } from '../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 const ROOT = resolve(__dirname, '..', '..');
 const BENCH = join(ROOT, '.bench', 'embedding');

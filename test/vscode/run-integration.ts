@@ -9,6 +9,17 @@
 // that was not active in the extension host (the worker threads it covered are counted in the output).
 // Loopback and IPC sockets (code-server's own) are not recorded.
 //
+// System calls: code-server also runs under strace (test/support/syscall-trace.ts), which follows every
+// process and thread it starts, native ones included (onnxruntime's telemetry threads look up their host
+// ~9.5 s after the model loads). test/integration/privacy-idle.test.ts keeps the extension host idle for
+// 20 s once the model is loaded (the extension host ends with the suite, so the idle time is spent in
+// it). The run fails on any connect/send off loopback or DNS query by any of code-server's processes (each
+// labelled extension host or not), on onnxruntime's telemetry files
+// (~/.cache/Microsoft/DeveloperTools/.onnxruntime, mat-debug-<pid>.log), when strace did not see an
+// extension host load onnxruntime, and, in the full run, when that extension host lived less than
+// PRIVACY_WINDOW_MS after loading it. Skipped with the reason where strace cannot trace;
+// PATENT_PASSAGES_SYSCALL_TRACE=0 skips it.
+//
 // Usage: node --import tsx test/vscode/run-integration.ts   (after `npm run build`)
 //        PATENT_PASSAGES_TEST_GREP=<pattern> runs only matching tests.
 import {
@@ -17,6 +28,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -25,16 +37,79 @@ import { join } from 'node:path';
 import { launchBrowser } from './browser';
 import { repoRoot } from './paths';
 import { parseTestMessage, summaryLine, type TestCounts } from './results';
+import {
+  analyzeTrace,
+  descendsFrom,
+  onnxruntimeLoad,
+  removeTelemetryDebugLogs,
+  straceUnavailable,
+} from '../support/syscall-trace';
 import { readNetworkLog, startCodeServer } from './server';
 import { prepareSampleWorkspace } from './workspace';
 
 const testBundle = join(repoRoot, 'out', 'test', 'integration', 'index.js');
 const runTimeoutMs = Number(process.env.PATENT_PASSAGES_TEST_TIMEOUT_MS ?? 300_000);
+/** How long an extension host must live after loading onnxruntime, in the full run (privacy-idle.test.ts). */
+const PRIVACY_WINDOW_MS = 30_000;
+
+/** The extension host processes the network recorder was active in (their pids). */
+function extensionHostPids(networkLog: string): number[] {
+  const { loaded } = readNetworkLog(networkLog);
+  return [...new Set(loaded.filter((l) => l.entry?.endsWith('extensionHostProcess')).map((l) => l.pid))];
+}
+
+/**
+ * Reads code-server's system-call trace after the run: a message for each network call off loopback,
+ * DNS query or onnxruntime telemetry file, or when the extension host was not seen loading the model.
+ */
+function checkSyscallTrace(
+  prefix: string,
+  hostPids: number[],
+  allowedRoots: string[],
+  /** Whether this run's tests load the model (a grep for other tests may not), and for how long at least. */
+  expect: { load: boolean; windowMs: number },
+): string | undefined {
+  const findings = analyzeTrace(prefix, { allowedRoots, cwd: repoRoot });
+  const telemetryLogs = removeTelemetryDebugLogs(findings);
+  const inHost = (tid: number) => hostPids.some((pid) => descendsFrom(findings, tid, pid));
+  const problems = findings.network.map((line) => {
+    const tid = Number(/^thread (\d+):/.exec(line)?.[1]);
+    return `  [${inHost(tid) ? 'extension host' : 'code-server'}] ${line}`;
+  });
+  // (VS Code itself keeps a device id in ~/.cache/Microsoft/DeveloperTools/deviceid: not onnxruntime's.)
+  for (const path of new Set(findings.created.filter((p) => p.includes('/.onnxruntime'))))
+    problems.push(`  onnxruntime telemetry folder or file created: ${path}`);
+  for (const path of telemetryLogs) problems.push(`  onnxruntime telemetry log created (removed): ${path}`);
+  for (const line of findings.writes) problems.push(`  file created outside the scratch folders: ${line}`);
+  // Coverage: an extension host loaded onnxruntime's native library under the tracer, and lived on.
+  const hostLines = findings.lines.filter((l) => inHost(l.tid));
+  const loaded = onnxruntimeLoad(findings, inHost);
+  const lastMs = (hostLines.at(-1)?.time ?? 0) * 1000;
+  const livedMs = loaded ? lastMs - loaded.time * 1000 : 0;
+  if (!loaded && expect.load)
+    problems.push(
+      `  strace did not see an extension host (pids ${hostPids.join(', ') || 'none'}) load onnxruntime`,
+    );
+  else if (loaded && livedMs < expect.windowMs)
+    problems.push(
+      `  the extension host lived only ${(livedMs / 1000).toFixed(1)} s after loading onnxruntime`,
+    );
+  if (problems.length > 0)
+    return `privacy (system calls): ${problems.length} problem(s):\n${problems.join('\n')}`;
+  console.log(
+    `privacy (system calls): no network call, DNS query or telemetry file in ${findings.parents.size} ` +
+      `traced processes/threads; ` +
+      (loaded
+        ? `the extension host lived ${(livedMs / 1000).toFixed(1)} s after loading onnxruntime`
+        : 'onnxruntime was not loaded by these tests'),
+  );
+  return undefined;
+}
 
 /** Reads the recorder's log after the run: a message when anything tried to reach the network, or coverage is missing. */
 function checkNetworkLog(file: string): string | undefined {
   const { attempts, loaded } = readNetworkLog(file);
-  const hostPids = new Set(loaded.filter((l) => l.entry?.endsWith('extensionHostProcess')).map((l) => l.pid));
+  const hostPids = new Set(extensionHostPids(file));
   const hostWorkers = loaded.filter((l) => hostPids.has(l.pid) && l.thread > 0).length;
   if (attempts.length > 0) {
     const lines = attempts.map(
@@ -87,10 +162,18 @@ async function main(): Promise<number> {
     );
   }
   const networkLog = join(scratch, 'network.jsonl');
+  const traceSkip =
+    process.env.PATENT_PASSAGES_SYSCALL_TRACE === '0'
+      ? 'PATENT_PASSAGES_SYSCALL_TRACE=0'
+      : straceUnavailable();
+  const syscallTrace = traceSkip ? undefined : join(scratch, 'trace', 'code-server');
+  if (syscallTrace) mkdirSync(join(scratch, 'trace'));
+  else console.log(`privacy (system calls): skipped: ${traceSkip}`);
   const server = await startCodeServer(
     restricted
       ? {
           networkLog,
+          syscallTrace,
           workspaceTrust: true,
           settings: {
             'patentPassages.model': 'untrusted-model',
@@ -100,7 +183,7 @@ async function main(): Promise<number> {
             'security.workspace.trust.emptyWindow': false,
           },
         }
-      : { networkLog },
+      : { networkLog, syscallTrace },
   );
   const browser = await launchBrowser();
   let counts: TestCounts | undefined;
@@ -147,9 +230,28 @@ async function main(): Promise<number> {
     await server.stop();
   }
   const privacyFailure = checkNetworkLog(networkLog);
+  const syscallFailure = syscallTrace
+    ? checkSyscallTrace(
+        syscallTrace,
+        extensionHostPids(networkLog),
+        [scratch, server.dir, tmpdir()],
+        // The idle test runs only in the full suite; the Restricted Mode rerun indexes too.
+        {
+          load: restricted || !process.env.PATENT_PASSAGES_TEST_GREP,
+          windowMs: restricted || process.env.PATENT_PASSAGES_TEST_GREP ? 0 : PRIVACY_WINDOW_MS,
+        },
+      )
+    : undefined;
+  if (syscallFailure && syscallTrace) {
+    // Keep the trace for a look at what happened around each finding.
+    const kept = mkdtempSync(join(tmpdir(), 'patent-passages-trace-'));
+    renameSync(join(scratch, 'trace'), join(kept, 'trace'));
+    console.error(`the system-call trace is kept in ${kept}/trace (one file per thread)`);
+  }
   rmSync(scratch, { recursive: true, force: true });
-  if (privacyFailure) {
-    console.error(privacyFailure);
+  for (const failure of [privacyFailure, syscallFailure]) {
+    if (!failure) continue;
+    console.error(failure);
     counts = { ...counts, failed: counts.failed + 1 };
   }
   console.log(summaryLine(counts));

@@ -11,6 +11,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanEnvironment, straceArgs } from '../support/syscall-trace';
 import { codeServerBin, repoRoot, requireSetUp } from './paths';
 
 export interface CodeServerOptions {
@@ -35,6 +36,12 @@ export interface CodeServerOptions {
    * left out (code-server's own sockets). See readNetworkLog().
    */
   networkLog?: string;
+  /**
+   * Run code-server under strace (test/support/syscall-trace.ts), following every process and thread it
+   * starts (extension hosts and their worker threads included), writing `<prefix>.<tid>` files. The
+   * caller checks strace is usable first (`straceUnavailable()`) and reads the files after stop().
+   */
+  syscallTrace?: string;
 }
 
 export interface CodeServer {
@@ -51,6 +58,8 @@ export interface CodeServer {
   logTail(lines?: number): string;
   /** Ends the server with SIGTERM (SIGKILL if it lingers) and removes its scratch folder. */
   stop(): Promise<void>;
+  /** code-server's own process id (under strace, the traced process rather than strace). */
+  readonly pid: number | undefined;
 }
 
 /** The connect-recording preload for `networkLog` (plain CommonJS: loaded by code-server's own Node). */
@@ -142,25 +151,28 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
 
   const logPath = join(dir, 'server.log');
   const log = createWriteStream(logPath);
+  const serverArgs = [
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensionsDir,
+  ];
   const child = spawn(
-    codeServerBin,
-    [
-      '--bind-addr',
-      `127.0.0.1:${port}`,
-      '--auth',
-      'none',
-      '--disable-telemetry',
-      '--disable-update-check',
-      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
-      '--user-data-dir',
-      userData,
-      '--extensions-dir',
-      extensionsDir,
-    ],
+    options.syscallTrace ? 'strace' : codeServerBin,
+    options.syscallTrace ? straceArgs(options.syscallTrace, [codeServerBin, ...serverArgs]) : serverArgs,
     {
       // Everything code-server and its extension hosts write stays inside the scratch folder.
+      // Traced, without the variables that switch onnxruntime's telemetry off by themselves (CI=true in
+      // CI): the run must prove the extension's own switch.
       env: {
-        ...process.env,
+        ...(options.syscallTrace ? cleanEnvironment(process.env, {}) : process.env),
         XDG_CONFIG_HOME: join(dir, 'config'),
         XDG_DATA_HOME: join(dir, 'data'),
         HOME: join(dir, 'home'),
@@ -181,8 +193,22 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   );
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
+  // Under strace, signals go to the traced code-server: a killed strace would leave it running.
+  let knownPid: number | undefined;
+  const serverPid = () => (knownPid ??= options.syscallTrace ? childOf(child.pid) : child.pid);
+  const signal = (name: NodeJS.Signals) => {
+    const pid = serverPid();
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Already gone.
+      }
+    }
+    if (options.syscallTrace && name === 'SIGKILL') child.kill('SIGKILL');
+  };
   // Never leave a server behind when the test process ends without calling stop().
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => signal('SIGKILL');
   process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -204,8 +230,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     if (stopped) return;
     stopped = true;
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signal('SIGTERM');
+      const killer = setTimeout(() => signal('SIGKILL'), 5000);
       await exited;
       clearTimeout(killer);
     }
@@ -221,11 +247,13 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     throw new Error(`${(error as Error).message}\n--- code-server log ---\n${tail}`);
   }
 
+  const pid = serverPid();
   return {
     port,
     baseUrl,
     dir,
     exited,
+    pid,
     folderUrl(folder, payload) {
       const query = new URLSearchParams({ folder });
       if (payload) query.set('payload', JSON.stringify(payload));
@@ -234,6 +262,17 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     logTail,
     stop,
   };
+}
+
+/** The (first) child process of `pid`, from /proc (Linux). */
+function childOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface NetworkAttempt {

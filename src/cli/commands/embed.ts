@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createEmbedder, EmbeddingEngineError, ModelFolderError } from '../../core/embedding';
+import {
+  createEmbedder,
+  EmbeddingEngineError,
+  ModelFolderError,
+  type OnnxEmbedder,
+} from '../../core/embedding';
 import { CliError, type CliCommand, type CliIo } from '../command';
 
 const usage = `Usage: patent-passages embed [--model DIR] [--dims N] [--query] "text" ...
 
 Prints one JSON vector (L2-normalised) per text, one line each, in the order given.
-With no text arguments, embeds each line of standard input.
+With no text arguments, embeds each line of standard input as it arrives (a line's vector is printed
+before the next line is read, so one process can serve a stream of texts).
 
 Options:
   --model DIR   model folder (default: models/bge-base-patentmatch if present, else models/use-lite-en)
@@ -20,7 +26,8 @@ export interface EmbedCommandOptions {
   workerPath: string;
   /** Where `models/` is looked for when --model is not given. */
   packageRoot: string;
-  readStdin?: () => Promise<string>;
+  /** Standard input, in the pieces it arrives in. */
+  readStdin?: () => AsyncIterable<string>;
 }
 
 /** The model the product prefers: bge-base-patentmatch where it has been fetched, else the bundled default. */
@@ -60,50 +67,62 @@ export function createEmbedCommand(options: EmbedCommandOptions): CliCommand {
         } else if (arg.startsWith('--')) throw new CliError(`unknown option ${arg}`, 2);
         else texts.push(arg);
       }
-      if (texts.length === 0) {
-        const input = options.readStdin ? await options.readStdin() : '';
-        texts.push(...input.split(/\r?\n/).filter((line) => line.trim() !== ''));
-      }
-      if (texts.length === 0)
-        throw new CliError('no text to embed: pass texts as arguments or lines on standard input', 2);
-
       const modelDir = model !== undefined ? resolve(model) : defaultModelDir(options.packageRoot);
-      try {
-        const embedder = await createEmbedder({
+      let embedder: OnnxEmbedder | undefined;
+      let embedded = 0;
+      const embedAndPrint = async (batch: string[]): Promise<void> => {
+        if (batch.length === 0) return;
+        embedder ??= await createEmbedder({
           modelDir,
           workerPath: options.workerPath,
           dims,
           threads,
           idleTimeoutMs: 0,
         });
-        try {
-          const vectors = await embedder.embed(texts, { kind, priority: 'query' });
-          // 9 significant digits give back exactly the same float32.
-          for (const v of vectors)
-            io.stdout(`${JSON.stringify(Array.from(v, (x) => Number(x.toPrecision(9))))}\n`);
-        } finally {
-          await embedder.dispose();
+        const vectors = await embedder.embed(batch, { kind, priority: 'query' });
+        // 9 significant digits give back exactly the same float32.
+        for (const v of vectors)
+          io.stdout(`${JSON.stringify(Array.from(v, (x) => Number(x.toPrecision(9))))}\n`);
+        embedded += batch.length;
+      };
+      const nonBlank = (lines: string[]) => lines.filter((line) => line.trim() !== '');
+      try {
+        if (texts.length > 0) await embedAndPrint(texts);
+        else {
+          // Standard input: the complete lines of each read are embedded and printed at once, so a
+          // program can keep one process (and the loaded model) and feed it a text at a time.
+          let partial = '';
+          for await (const chunk of options.readStdin?.() ?? []) {
+            const lines = (partial + chunk).split(/\r?\n/);
+            partial = lines.pop() ?? '';
+            await embedAndPrint(nonBlank(lines));
+          }
+          await embedAndPrint(nonBlank([partial]));
+          if (embedded === 0)
+            throw new CliError('no text to embed: pass texts as arguments or lines on standard input', 2);
         }
       } catch (error) {
         if (error instanceof ModelFolderError || error instanceof EmbeddingEngineError)
           throw new CliError(error.message);
         throw error;
+      } finally {
+        await embedder?.dispose();
       }
       return 0;
     },
   };
 }
 
-async function readAllStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Standard input as it arrives; nothing from a terminal (texts are then expected as arguments). */
+async function* readStdinChunks(): AsyncIterable<string> {
+  if (process.stdin.isTTY) return;
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) yield chunk as string;
 }
 
 /** The command as the bundled CLI (out/cli.js) runs it: the worker is out/worker.js beside it. */
 export const embedCommand: CliCommand = createEmbedCommand({
   workerPath: join(__dirname, 'worker.js'),
   packageRoot: resolve(__dirname, '..'),
-  readStdin: readAllStdin,
+  readStdin: readStdinChunks,
 });

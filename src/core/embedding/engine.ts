@@ -14,6 +14,7 @@ import { EmbeddingEngineError, abortError, deserializeError } from './errors';
 import { loadModelFolder, type LongTextMode, type ModelSpec } from './model-folder';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 import type { BatchingOptions, EmbedStats, LoadedModelInfo } from './sentence-model';
+import { withOnnxruntimeTelemetryOff } from './telemetry';
 
 export interface EmbedderOptions {
   /** The model folder (sentence-transformers ONNX layout, see docs/embedding.md). */
@@ -384,7 +385,11 @@ export class OnnxEmbedder implements Embedder {
     if (this.worker) return Promise.resolve(this.worker);
     if (this.disposed)
       return Promise.reject(new EmbeddingEngineError('the embedder has been disposed', 'disposed'));
-    this.workerStarting ??= this.startWorker().finally(() => (this.workerStarting = undefined));
+    // onnxruntime's telemetry is switched off through the process environment while the worker starts and
+    // loads the model, and the variable restored after (see telemetry.ts).
+    this.workerStarting ??= withOnnxruntimeTelemetryOff(() => this.startWorker()).finally(
+      () => (this.workerStarting = undefined),
+    );
     return this.workerStarting;
   }
 

@@ -7,8 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelFolderError } from './errors';
+import { isMainThread } from 'node:worker_threads';
+import { EmbeddingEngineError, ModelFolderError } from './errors';
 import type { LongTextMode, ModelSpec } from './model-folder';
+import { telemetrySwitchInherited, withOnnxruntimeTelemetryOff } from './telemetry';
 import { loadTokenizer, type TextTokenizer } from './tokenizer';
 import { combineWindows, normalizeInPlace, poolRow, truncateAndNormalize } from './vectors';
 
@@ -83,16 +85,25 @@ export class SentenceModel {
       );
     }
 
+    if (!isMainThread && !telemetrySwitchInherited()) {
+      // Only the main thread can switch onnxruntime's telemetry off (telemetry.ts); OnnxEmbedder does.
+      throw new EmbeddingEngineError(
+        "this worker was started without onnxruntime's telemetry switch (start it through OnnxEmbedder)",
+        'load-failed',
+      );
+    }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(spec.onnxPath, {
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // Idle pool threads would otherwise spin on a core the editor wants.
-        extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-      });
+      session = await withOnnxruntimeTelemetryOff(() =>
+        ort.InferenceSession.create(spec.onnxPath, {
+          intraOpNumThreads: options.threads,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+          // Idle pool threads would otherwise spin on a core the editor wants.
+          extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+        }),
+      );
     } catch (error) {
       throw new ModelFolderError(
         spec.folder,

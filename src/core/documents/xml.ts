@@ -156,11 +156,21 @@ const CUT_OFF = -2;
  * (`&mdash;`), which patent DTDs declare; any other entity stays as written. No DTD is ever read:
  * external entities are never fetched, entities declared in the internal subset are never expanded, so
  * entity bombs cost nothing. An entity neither in that table nor declared in the internal subset is kept
- * as written and counted as a repair (we cannot tell what it stands for). Throws `DocumentError` when there is no element at all, when
- * nesting goes deeper than `MAX_XML_DEPTH` (malformed) or a file exceeds `MAX_XML_ELEMENTS` or
- * `MAX_XML_TEXT` (too-large).
+ * as written and counted as a repair (we cannot tell what it stands for). Throws `DocumentError` when
+ * there is no element at all, when nesting goes deeper than `MAX_XML_DEPTH` (malformed) or a file exceeds
+ * `MAX_XML_ELEMENTS` or `MAX_XML_TEXT` (too-large).
+ *
+ * `options.emptyElements`: names of elements a DTD declares EMPTY and SGML-style files write as a bare
+ * start tag (`<EMI ID="…">` in ST.32): they close at once, without a repair, instead of swallowing what
+ * follows until an outer end tag.
  */
-export function parseXml(text: string, file: string, signal?: AbortSignal): XmlElement {
+export function parseXml(
+  text: string,
+  file: string,
+  signal?: AbortSignal,
+  options: { emptyElements?: ReadonlySet<string> } = {},
+): XmlElement {
+  const emptyElements = options.emptyElements;
   const length = text.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -356,7 +366,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
           if (Object.hasOwn(attributes, attributeName)) repair(from, `repeated attribute "${attributeName}"`);
           else attributes[attributeName] = decode(from, to, true);
         }
-        openElement(at, name, attributes, end, char === 47);
+        openElement(at, name, attributes, end, char === 47 || emptyElements?.has(name) === true);
         return end;
       }
       ATTRIBUTE.lastIndex = i;
@@ -429,7 +439,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     let open = stack.length - 1;
     while (open >= 0 && stack[open]?.name !== name) open--;
     if (open < 0) {
-      repair(at, `end tag </${name}> that closes nothing`);
+      // An EMPTY element written with an end tag after all (`<EMI …></EMI>`) closed at its start tag.
+      if (!emptyElements?.has(name)) repair(at, `end tag </${name}> that closes nothing`);
       return end;
     }
     for (let k = stack.length - 1; k > open; k--) {

@@ -370,6 +370,26 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
   });
 });
 
+describe('SGML-style EMPTY elements', () => {
+  it('close at their start tag when named, without a repair', () => {
+    const sgml =
+      '<PATDOC><PARA ID="P-1"><PDAT>see </PDAT><EMI ID="E1" FILE="a.tif"><PDAT>after</PDAT></PARA></PATDOC>';
+    const asXml = parseXml(sgml, 'a.xml');
+    assert.equal(asXml.repairs?.first, 'missing end tag </EMI>');
+    const root = parseXml(sgml, 'a.xml', undefined, { emptyElements: new Set(['EMI']) });
+    assert.equal(root.repairs, undefined);
+    const paragraph = findAll(root, 'PARA')[0]!;
+    const children = paragraph.children.filter((c) => typeof c !== 'string').map((c) => c.name);
+    assert.deepEqual(children, ['PDAT', 'EMI', 'PDAT']);
+    const emi = findAll(root, 'EMI')[0]!;
+    assert.deepEqual([emi.start, emi.end, emi.attributes['FILE']], [40, 66, 'a.tif']);
+    const withEndTag = parseXml('<PATDOC><EMI ID="E1"></EMI></PATDOC>', 'b.xml', undefined, {
+      emptyElements: new Set(['EMI']),
+    });
+    assert.equal(withEndTag.repairs, undefined);
+  });
+});
+
 describe('what is not recoverable keeps a clear error', () => {
   const rejects = (text: string, problem: string, message: RegExp) =>
     assert.throws(

@@ -147,9 +147,13 @@ const CUT_OFF = -2;
  *
  * - a bare `&` (not starting a reference) stays a literal `&`; a stray `<` that starts no tag stays a `<`;
  * - an end tag that does not match closes the open elements up to the one it names (they end where it
- *   starts), or is dropped when no open element has that name;
+ *   starts), or is dropped when no open element has that name; a `NEVER_NESTED` element opened directly
+ *   inside one of its kind closes that one;
  * - a truncated text closes what is open at its end and marks those elements `truncated`;
- * - an unquoted attribute value is taken up to the next space or `>`.
+ * - an unquoted or unclosed attribute value is taken up to the tag's end, a `<` in a quoted value is kept,
+ *   junk among well-formed quoted attributes is skipped.
+ *
+ * (The full list, with what stays an error, is in docs/documents.md.)
  *
  * What was repaired is on the root as `repairs` (see `xmlRepairWarning`). Entities: the five predefined
  * ones and character references are decoded, and so are the common HTML/ISO entities of `NAMED_ENTITIES`

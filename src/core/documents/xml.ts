@@ -539,9 +539,12 @@ export function parseXml(
     return close + 2;
   };
 
+  let markupSeen = 0;
   while (position < length && !stopped) {
     const at = text.indexOf('<', position);
     if (at === -1) break;
+    // Elements check the signal too; this covers files of stray `<` and end tags, which open none.
+    if ((++markupSeen & 0xffff) === 0) signal?.throwIfAborted();
     const next = text.charCodeAt(at + 1);
     const end =
       next === 47 // '/'

@@ -434,6 +434,12 @@ describe('limits', () => {
     },
   );
 
+  it('an aborted signal stops a file that opens no element (only stray end tags)', () => {
+    const strays = `<r>${'</x>'.repeat(100_000)}</r>`;
+    assert.throws(() => parseXml(strays, 'strays.xml', AbortSignal.abort()), { name: 'AbortError' });
+    assert.equal(parseXml(strays, 'strays.xml').repairs?.count, 100_000);
+  });
+
   it(`more than ${MAX_PARAGRAPHS} paragraphs end in a too-large error`, () => {
     const many = grant('<p>x</p>'.repeat(MAX_PARAGRAPHS + 1));
     assert.throws(

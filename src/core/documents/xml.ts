@@ -130,11 +130,13 @@ export function xmlDamageError(file: string, repairs: XmlRepairs): DocumentError
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
 
 /**
- * Paragraphs and claims of the patent formats never contain one of their own kind directly, so a start tag
- * of one inside another means the end tag before it is missing (as HTML closes a `<p>`). `claim-text` and
- * the like do nest, and are not here.
+ * Paragraphs and claims of the patent formats never contain one of their own kind (outside a list item or
+ * table cell), so a start tag of one inside another means the end tag before it is missing (as HTML closes
+ * a `<p>`). `claim-text` and the like do nest, and are not here.
  */
 const NEVER_NESTED = new Set(['p', 'claim', 'PARA', 'CLM', 'paragraph']);
+/** Elements that may hold a paragraph of their own (list items, table cells): a search for an open one stops there. */
+const HOLDS_PARAGRAPHS = new Set(['li', 'dd', 'entry', 'td', 'th']);
 
 /** Returned by a markup reader: not markup after all, the `<` is text. */
 const NOT_MARKUP = -1;
@@ -291,12 +293,19 @@ export function parseXml(
     empty: boolean,
   ) => {
     flushText(at);
-    const top = stack[stack.length - 1];
-    if (top?.name === name && NEVER_NESTED.has(name)) {
-      // `<p>…<p>`: the first paragraph's end tag is missing; nesting the next one inside it would hide it.
-      top.end = at;
-      stack.pop();
-      repair(at, `missing end tag </${name}>`);
+    if (NEVER_NESTED.has(name)) {
+      // `<p>…<p>`: the first paragraph's end tag is missing (or an inline element in it is unclosed);
+      // nesting the next one inside it would hide it. A list item or table cell may hold a paragraph.
+      for (let k = stack.length - 1; k >= 0 && !HOLDS_PARAGRAPHS.has((stack[k] as XmlElement).name); k--) {
+        if ((stack[k] as XmlElement).name !== name) continue;
+        for (let j = stack.length - 1; j >= k; j--) {
+          const unclosed = stack[j] as XmlElement;
+          unclosed.end = at;
+          repair(at, `missing end tag </${unclosed.name}>`);
+        }
+        stack.length = k;
+        break;
+      }
     }
     if (rootClosed) {
       repair(at, `a second root element <${name}>`);

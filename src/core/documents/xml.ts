@@ -393,7 +393,8 @@ export function parseXml(
           if (text.charCodeAt(junkEnd) === 60 /* < */) return NOT_MARKUP;
           tagRepair ??= { offset: i, what: `damaged start tag <${name}>` };
         }
-        i++;
+        // Past the whole word: trying again inside it would read it again from each of its characters.
+        i = Math.max(i + 1, nameEnd(text, i));
         continue;
       }
       const [whole, attributeName = '', double, single, unquoted] = match;

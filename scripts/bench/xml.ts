@@ -23,6 +23,8 @@ const CASES: Record<string, () => string> = {
     for (let i = 1; i <= 9; i++) entities += `<!ENTITY lol${i} "${`&lol${i - 1 || ''};`.repeat(10)}">`;
     return `<!DOCTYPE r [${entities}]><r><p>${'&lol9; '.repeat(100_000)}</p></r>`;
   },
+  'junk: a 19 MB word among the attributes of a start tag': () =>
+    `<r><b x="1" ${'a'.repeat(19 * 1024 * 1024)}>text</b></r>`,
   'damage: 19 MB, 90,000 paragraphs with a bare & and a stray < in each': () => {
     const paragraph = `<p>R&D of a < b ${'words of a paragraph '.repeat(10)}</p>\n`;
     return `<r>${paragraph.repeat(Math.floor((19 * 1024 * 1024) / paragraph.length))}</r>`;

@@ -79,6 +79,27 @@ function paragraphsFrom(description: XmlElement | undefined): FoundParagraph[] {
   });
 }
 
+/**
+ * A damaged file can lose the tag of its `<claims>` or `<description>` block (`<clai&ms>`, `<descrption>`)
+ * while its claims and paragraphs are intact. Then the whole document stands in for the block: its
+ * `<claim>` (or `<p>`) elements outside the blocks that have their own.
+ */
+function blockOrDocument(
+  block: XmlElement | undefined,
+  root: XmlElement,
+  name: 'claims' | 'description',
+): XmlElement | undefined {
+  if (block || !root.repairs) return block;
+  const wanted = name === 'claims' ? 'claim' : 'p';
+  // Blocks with paragraphs or claims of their own: the other block, the abstract, EPO's cited references.
+  const elsewhere = new Set(['abstract', 'ep-reference-list', name === 'claims' ? 'description' : 'claims']);
+  const found = findAll(root, (e) => e.name === wanted || elsewhere.has(e.name));
+  const children = found.filter((e) => e.name === wanted);
+  return children.length > 0
+    ? { name, attributes: {}, start: root.start, end: root.end, children }
+    : undefined;
+}
+
 function usPublicationNumber(root: XmlElement): string | undefined {
   const reference = findFirst(root, 'publication-reference');
   const id = reference && findFirst(reference, 'document-id');
@@ -171,8 +192,8 @@ function patentDocumentFrom(
       format: kind,
       lines,
       encoding,
-      claims: claimsFrom(findFirst(root, 'claims')),
-      paragraphs: paragraphsFrom(findFirst(root, 'description')),
+      claims: claimsFrom(blockOrDocument(findFirst(root, 'claims'), root, 'claims')),
+      paragraphs: paragraphsFrom(blockOrDocument(findFirst(root, 'description'), root, 'description')),
       publicationNumber: usPublicationNumber(root),
       title: text(findFirst(root, 'invention-title')) || undefined,
       abstract: text(findFirst(root, 'abstract')) || undefined,
@@ -180,7 +201,11 @@ function patentDocumentFrom(
     });
   }
   const documentLanguage = root.attributes['lang']?.toLowerCase();
-  const claimsBlock = preferredLanguageBlock(findAll(root, 'claims'), documentLanguage);
+  const claimsBlock = blockOrDocument(
+    preferredLanguageBlock(findAll(root, 'claims'), documentLanguage),
+    root,
+    'claims',
+  );
   const publicationNumber = ['country', 'doc-number', 'kind'].map((a) => root.attributes[a] ?? '').join('');
   return assembleDocument({
     uri,
@@ -188,7 +213,13 @@ function patentDocumentFrom(
     lines,
     encoding,
     claims: claimsFrom(claimsBlock),
-    paragraphs: paragraphsFrom(preferredLanguageBlock(findAll(root, 'description'), documentLanguage)),
+    paragraphs: paragraphsFrom(
+      blockOrDocument(
+        preferredLanguageBlock(findAll(root, 'description'), documentLanguage),
+        root,
+        'description',
+      ),
+    ),
     publicationNumber: publicationNumber || undefined,
     title: epTitle(root),
     abstract: text(preferredLanguageBlock(findAll(root, 'abstract'), documentLanguage)) || undefined,

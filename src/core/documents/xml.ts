@@ -130,11 +130,13 @@ export function xmlDamageError(file: string, repairs: XmlRepairs): DocumentError
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
 
 /**
- * Paragraphs and claims of the patent formats never contain one of their own kind directly, so a start tag
- * of one inside another means the end tag before it is missing (as HTML closes a `<p>`). `claim-text` and
- * the like do nest, and are not here.
+ * Paragraphs and claims of the patent formats never contain one of their own kind (outside a list item or
+ * table cell), so a start tag of one inside another means the end tag before it is missing (as HTML closes
+ * a `<p>`). `claim-text` and the like do nest, and are not here.
  */
 const NEVER_NESTED = new Set(['p', 'claim', 'PARA', 'CLM', 'paragraph']);
+/** Elements that may hold a paragraph of their own (list items, table cells): a search for an open one stops there. */
+const HOLDS_PARAGRAPHS = new Set(['li', 'dd', 'entry', 'td', 'th']);
 
 /** Returned by a markup reader: not markup after all, the `<` is text. */
 const NOT_MARKUP = -1;
@@ -147,20 +149,34 @@ const CUT_OFF = -2;
  *
  * - a bare `&` (not starting a reference) stays a literal `&`; a stray `<` that starts no tag stays a `<`;
  * - an end tag that does not match closes the open elements up to the one it names (they end where it
- *   starts), or is dropped when no open element has that name;
+ *   starts), or is dropped when no open element has that name; a `NEVER_NESTED` element opened directly
+ *   inside one of its kind closes that one;
  * - a truncated text closes what is open at its end and marks those elements `truncated`;
- * - an unquoted attribute value is taken up to the next space or `>`.
+ * - an unquoted or unclosed attribute value is taken up to the tag's end, a `<` in a quoted value is kept,
+ *   junk among well-formed quoted attributes is skipped.
+ *
+ * (The full list, with what stays an error, is in docs/documents.md.)
  *
  * What was repaired is on the root as `repairs` (see `xmlRepairWarning`). Entities: the five predefined
  * ones and character references are decoded, and so are the common HTML/ISO entities of `NAMED_ENTITIES`
  * (`&mdash;`), which patent DTDs declare; any other entity stays as written. No DTD is ever read:
  * external entities are never fetched, entities declared in the internal subset are never expanded, so
  * entity bombs cost nothing. An entity neither in that table nor declared in the internal subset is kept
- * as written and counted as a repair (we cannot tell what it stands for). Throws `DocumentError` when there is no element at all, when
- * nesting goes deeper than `MAX_XML_DEPTH` (malformed) or a file exceeds `MAX_XML_ELEMENTS` or
- * `MAX_XML_TEXT` (too-large).
+ * as written and counted as a repair (we cannot tell what it stands for). Throws `DocumentError` when
+ * there is no element at all, when nesting goes deeper than `MAX_XML_DEPTH` (malformed) or a file exceeds
+ * `MAX_XML_ELEMENTS` or `MAX_XML_TEXT` (too-large).
+ *
+ * `options.emptyElements`: names of elements a DTD declares EMPTY and SGML-style files write as a bare
+ * start tag (`<EMI ID="…">` in ST.32): they close at once, without a repair, instead of swallowing what
+ * follows until an outer end tag.
  */
-export function parseXml(text: string, file: string, signal?: AbortSignal): XmlElement {
+export function parseXml(
+  text: string,
+  file: string,
+  signal?: AbortSignal,
+  options: { emptyElements?: ReadonlySet<string> } = {},
+): XmlElement {
+  const emptyElements = options.emptyElements;
   const length = text.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -277,12 +293,19 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     empty: boolean,
   ) => {
     flushText(at);
-    const top = stack[stack.length - 1];
-    if (top?.name === name && NEVER_NESTED.has(name)) {
-      // `<p>…<p>`: the first paragraph's end tag is missing; nesting the next one inside it would hide it.
-      top.end = at;
-      stack.pop();
-      repair(at, `missing end tag </${name}>`);
+    if (NEVER_NESTED.has(name)) {
+      // `<p>…<p>`: the first paragraph's end tag is missing (or an inline element in it is unclosed);
+      // nesting the next one inside it would hide it. A list item or table cell may hold a paragraph.
+      for (let k = stack.length - 1; k >= 0 && !HOLDS_PARAGRAPHS.has((stack[k] as XmlElement).name); k--) {
+        if ((stack[k] as XmlElement).name !== name) continue;
+        for (let j = stack.length - 1; j >= k; j--) {
+          const unclosed = stack[j] as XmlElement;
+          unclosed.end = at;
+          repair(at, `missing end tag </${unclosed.name}>`);
+        }
+        stack.length = k;
+        break;
+      }
     }
     if (rootClosed) {
       repair(at, `a second root element <${name}>`);
@@ -356,7 +379,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
           if (Object.hasOwn(attributes, attributeName)) repair(from, `repeated attribute "${attributeName}"`);
           else attributes[attributeName] = decode(from, to, true);
         }
-        openElement(at, name, attributes, end, char === 47);
+        openElement(at, name, attributes, end, char === 47 || emptyElements?.has(name) === true);
         return end;
       }
       ATTRIBUTE.lastIndex = i;
@@ -370,7 +393,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
           if (text.charCodeAt(junkEnd) === 60 /* < */) return NOT_MARKUP;
           tagRepair ??= { offset: i, what: `damaged start tag <${name}>` };
         }
-        i++;
+        // Past the whole word: trying again inside it would read it again from each of its characters.
+        i = Math.max(i + 1, nameEnd(text, i));
         continue;
       }
       const [whole, attributeName = '', double, single, unquoted] = match;
@@ -429,7 +453,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     let open = stack.length - 1;
     while (open >= 0 && stack[open]?.name !== name) open--;
     if (open < 0) {
-      repair(at, `end tag </${name}> that closes nothing`);
+      // An EMPTY element written with an end tag after all (`<EMI …></EMI>`) closed at its start tag.
+      if (!emptyElements?.has(name)) repair(at, `end tag </${name}> that closes nothing`);
       return end;
     }
     for (let k = stack.length - 1; k > open; k--) {
@@ -524,9 +549,12 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     return close + 2;
   };
 
+  let markupSeen = 0;
   while (position < length && !stopped) {
     const at = text.indexOf('<', position);
     if (at === -1) break;
+    // Elements check the signal too; this covers files of stray `<` and end tags, which open none.
+    if ((++markupSeen & 0xffff) === 0) signal?.throwIfAborted();
     const next = text.charCodeAt(at + 1);
     const end =
       next === 47 // '/'

@@ -262,13 +262,8 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
       const source = read(path);
       const clean = parsePatentXml(source, path, undefined);
       const rootStart = source.search(/<(?:us|ep)-patent/);
-      // Damage to the name of a block's own tag (`<clai&ms>`) loses the block: not expected to survive.
-      const blockTags = [...source.matchAll(/<(?:claims|description|abstract)\b[^>]*>/g)].map(
-        (m) => [m.index, m.index + m[0].length] as const,
-      );
       for (let round = 0; round < 120; round++) {
         const at = rootStart + 1 + Math.floor(random() * (source.length - rootStart - 2));
-        if (blockTags.some(([from, to]) => at >= from && at <= to)) continue;
         const kind = Math.floor(random() * 3);
         const damaged =
           kind === 0
@@ -297,7 +292,26 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
         tried++;
       }
     }
-    assert.ok(tried > 300);
+    assert.equal(tried, 360);
+  });
+
+  it('a damaged <claims> or <description> tag loses none of their claims and paragraphs', () => {
+    for (const path of ['uspto/US08926509.xml', 'ep/application-v1-5-A1.xml']) {
+      const source = read(path);
+      const clean = parsePatentXml(source, path, undefined);
+      for (const [tag, damagedTag] of [
+        ['<claims', '<clai&ms'],
+        ['<description', '<descrption'],
+      ] as const) {
+        const at = source.indexOf(`${tag} `);
+        const damagedText = source.slice(0, at) + damagedTag + source.slice(at + tag.length);
+        const delta = damagedTag.length - tag.length;
+        const damaged = parsePatentXml(damagedText, path, undefined);
+        const shifted = items(clean, (o) => (o > at ? o + delta : o));
+        assert.deepEqual(items(damaged), shifted, `${path}: ${damagedTag}`);
+        assert.equal(damaged.warnings?.length, 1);
+      }
+    }
   });
 
   it('names line 96 for a bare "&" on line 96 of an EPO grant (saxes named the next ";", line 113)', () => {
@@ -370,6 +384,26 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
   });
 });
 
+describe('SGML-style EMPTY elements', () => {
+  it('close at their start tag when named, without a repair', () => {
+    const sgml =
+      '<PATDOC><PARA ID="P-1"><PDAT>see </PDAT><EMI ID="E1" FILE="a.tif"><PDAT>after</PDAT></PARA></PATDOC>';
+    const asXml = parseXml(sgml, 'a.xml');
+    assert.equal(asXml.repairs?.first, 'missing end tag </EMI>');
+    const root = parseXml(sgml, 'a.xml', undefined, { emptyElements: new Set(['EMI']) });
+    assert.equal(root.repairs, undefined);
+    const paragraph = findAll(root, 'PARA')[0]!;
+    const children = paragraph.children.filter((c) => typeof c !== 'string').map((c) => c.name);
+    assert.deepEqual(children, ['PDAT', 'EMI', 'PDAT']);
+    const emi = findAll(root, 'EMI')[0]!;
+    assert.deepEqual([emi.start, emi.end, emi.attributes['FILE']], [40, 66, 'a.tif']);
+    const withEndTag = parseXml('<PATDOC><EMI ID="E1"></EMI></PATDOC>', 'b.xml', undefined, {
+      emptyElements: new Set(['EMI']),
+    });
+    assert.equal(withEndTag.repairs, undefined);
+  });
+});
+
 describe('what is not recoverable keeps a clear error', () => {
   const rejects = (text: string, problem: string, message: RegExp) =>
     assert.throws(
@@ -413,6 +447,12 @@ describe('limits', () => {
       });
     },
   );
+
+  it('an aborted signal stops a file that opens no element (only stray end tags)', () => {
+    const strays = `<r>${'</x>'.repeat(100_000)}</r>`;
+    assert.throws(() => parseXml(strays, 'strays.xml', AbortSignal.abort()), { name: 'AbortError' });
+    assert.equal(parseXml(strays, 'strays.xml').repairs?.count, 100_000);
+  });
 
   it(`more than ${MAX_PARAGRAPHS} paragraphs end in a too-large error`, () => {
     const many = grant('<p>x</p>'.repeat(MAX_PARAGRAPHS + 1));

@@ -13,9 +13,9 @@ Options:
   --json      print {"format", "claims": [{number, text, dependsOn, range}], "paragraphs": [{id, number,
               numbering, text, range}], "warnings"?: [...]} on stdout (numbering "reading-order":
               the format prints no paragraph numbers and id r12 is the 12th paragraph)
+  --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 
 Warnings (damaged XML that was repaired, for example) go to stderr, or into "warnings" with --json.
-  --max-mb N  refuse files larger than N MB (default ${DEFAULT_MAX_BYTES / 1024 / 1024})
 `;
 
 function at(range: SourceRange): string {

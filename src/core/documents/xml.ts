@@ -64,7 +64,7 @@ const REFERENCE = new RegExp(
 );
 /** `name = value` inside a start tag, the value quoted or (damaged) not. */
 const ATTRIBUTE = new RegExp(
-  `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)'|([^\\s"'<>=/]+))?`,
+  `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'<>=/]+))?`,
   'y',
 );
 const LINE_BREAK_OR_TAB = /[\t\n\r]/;
@@ -181,12 +181,17 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     if (repairCount++ === 0) firstRepair = { offset, what };
   };
 
-  // The next `&` at or after `ampSearchedFrom` (-1: none). Text runs are decoded in document order, so
-  // searching afresh from each run would scan to the next `&` of the whole file every time (quadratic).
-  let ampSearchedFrom = -1;
-  let nextAmp = -1;
+  // No `&` lies in [ampSearchedFrom, nextAmp) (to the end when nextAmp is -1). Text runs and attribute
+  // values come mostly in document order, so searching afresh from each would scan to the next `&` of the
+  // whole file every time (quadratic in a file with few `&`).
+  let ampSearchedFrom = 0;
+  let nextAmp = text.indexOf('&');
   const ampFrom = (from: number): number => {
-    if (from < ampSearchedFrom || (nextAmp !== -1 && nextAmp < from) || ampSearchedFrom === -1) {
+    if (from < ampSearchedFrom) {
+      for (let i = from; i < ampSearchedFrom; i++) if (text.charCodeAt(i) === 38) return i;
+      return nextAmp;
+    }
+    if (nextAmp !== -1 && nextAmp < from) {
       nextAmp = text.indexOf('&', from);
       ampSearchedFrom = from;
     }
@@ -311,63 +316,96 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     }
   };
 
-  /** No `<` or `>` from `from` to the end of the text: a tag there was cut off. */
-  const runsToEnd = (from: number): boolean => {
-    for (let i = from; i < length; i++) {
+  /** The offset of the first `<` or `>` at or after `from`, or the text's length. */
+  const nextAngle = (from: number): number => {
+    let i = from;
+    while (i < length) {
       const code = text.charCodeAt(i);
-      if (code === 60 || code === 62) return false;
+      if (code === 60 || code === 62) return i;
+      i++;
     }
-    return true;
+    return length;
   };
 
-  /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
+  /**
+   * `<name attributes>` or `<name/>` at `at`; returns the offset past it. Attribute values are decoded only
+   * once the tag is accepted, so a `<` that turns out to be text is not repaired twice.
+   */
   const readStartTag = (at: number): number => {
     let i = nameEnd(text, at + 1);
     if (i === at + 1) return at + 1 >= length ? CUT_OFF : NOT_MARKUP;
     const name = text.slice(at + 1, i);
-    let attributes = NO_ATTRIBUTES;
+    /** Attribute name, value start, value end. */
+    const values: [string, number, number][] = [];
     let tagRepair: { offset: number; what: string } | undefined;
+    // Where junk that is no attribute ends (at the tag's `>`), and whether a quoted attribute is well-formed.
+    let junkEnd = -1;
+    let quotedAttribute = false;
     for (;;) {
       while (i < length && text.charCodeAt(i) <= 32) i++;
       if (i >= length) return CUT_OFF;
       const char = text.charCodeAt(i);
       if (char === 62 /* > */ || (char === 47 /* / */ && text.charCodeAt(i + 1) === 62)) {
         const end = char === 62 ? i + 1 : i + 2;
+        if (junkEnd !== -1 && !quotedAttribute) return NOT_MARKUP;
+        flushText(at);
         if (tagRepair) repair(tagRepair.offset, tagRepair.what);
+        let attributes = NO_ATTRIBUTES;
+        for (const [attributeName, from, to] of values) {
+          if (attributes === NO_ATTRIBUTES) attributes = {};
+          if (Object.hasOwn(attributes, attributeName)) repair(from, `repeated attribute "${attributeName}"`);
+          else attributes[attributeName] = decode(from, to, true);
+        }
         openElement(at, name, attributes, end, char === 47);
         return end;
       }
       ATTRIBUTE.lastIndex = i;
       const match = ATTRIBUTE.exec(text);
-      // Not `name=value`: "a <b and c" is text, not a tag, unless the text ends first (`<p id`).
-      if (!match) return runsToEnd(i) ? CUT_OFF : NOT_MARKUP;
+      if (!match) {
+        // Not `name=value`: "a <b and c" is text, not a tag, unless the text ends first (`<p id`). Junk
+        // among quoted attributes is a damaged tag (`<claim i&d="c1" num="1">`): skip it, keep the rest.
+        if (junkEnd === -1) {
+          junkEnd = nextAngle(i);
+          if (junkEnd >= length) return CUT_OFF;
+          if (text.charCodeAt(junkEnd) === 60 /* < */) return NOT_MARKUP;
+          tagRepair ??= { offset: i, what: `damaged start tag <${name}>` };
+        }
+        i++;
+        continue;
+      }
       const [whole, attributeName = '', double, single, unquoted] = match;
-      let value: string;
       let next = i + whole.length;
-      if (double !== undefined || single !== undefined) {
-        const quote = double !== undefined ? '"' : "'";
-        const valueStart = i + whole.indexOf(quote) + 1;
-        value = decode(valueStart, next - 1, true);
+      const quoted = double ?? single;
+      // A quoted value holding both `<` and `>` ran past the tag's end: its closing quote is missing.
+      const quoteMissing = quoted !== undefined && quoted.includes('<') && quoted.includes('>');
+      if (quoted !== undefined && !quoteMissing) {
+        const valueStart = next - 1 - quoted.length;
+        const lessThan = quoted.indexOf('<');
+        if (lessThan !== -1) {
+          tagRepair ??= {
+            offset: valueStart + lessThan,
+            what: `"<" in the value of attribute "${attributeName}"`,
+          };
+        }
+        values.push([attributeName, valueStart, next - 1]);
+        quotedAttribute = true;
       } else if (unquoted !== undefined) {
         tagRepair ??= { offset: i, what: `unquoted value of attribute "${attributeName}"` };
-        value = decode(next - unquoted.length, next, true);
+        values.push([attributeName, next - unquoted.length, next]);
       } else {
-        // `name="…` with the closing quote missing before the next `<`: the value runs to the tag's end.
+        // `name="…` with the closing quote missing: the value runs to the tag's end.
+        if (quoteMissing) next = next - 2 - (quoted?.length ?? 0);
         if (next >= length) return CUT_OFF;
         const quote = text[next];
         if (quote !== '"' && quote !== "'") return NOT_MARKUP;
-        let valueEnd = next + 1;
-        while (valueEnd < length && text[valueEnd] !== '>' && text[valueEnd] !== '<') valueEnd++;
+        const valueEnd = nextAngle(next + 1);
         if (valueEnd >= length) return CUT_OFF;
         if (text[valueEnd] === '<') return NOT_MARKUP;
         tagRepair ??= { offset: next, what: `unclosed quote in attribute "${attributeName}"` };
-        value = decode(next + 1, text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd, true);
-        next = text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd;
+        const selfClosing = text[valueEnd - 1] === '/';
+        values.push([attributeName, next + 1, selfClosing ? valueEnd - 1 : valueEnd]);
+        next = selfClosing ? valueEnd - 1 : valueEnd;
       }
-      if (attributes === NO_ATTRIBUTES) attributes = {};
-      if (Object.hasOwn(attributes, attributeName)) {
-        tagRepair ??= { offset: i, what: `repeated attribute "${attributeName}"` };
-      } else attributes[attributeName] = value;
       i = next;
     }
   };

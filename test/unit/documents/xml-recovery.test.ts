@@ -229,6 +229,77 @@ describe('damaged XML is recovered, intact parts exactly as in the clean file', 
     });
   }
 
+  it('a damaged start tag keeps its element and its well-formed attributes', () => {
+    const path = 'uspto/US08926509.xml';
+    const source = read(path);
+    const clean = parsePatentXml(source, path, undefined);
+    for (const [damage, what, marker] of [
+      // The repair is where the junk starts ("n&um" is no attribute) and where the "<" is.
+      [(tag: string) => tag.replace(' num=', ' n&um='), 'damaged start tag <claim>', 'n&um'],
+      [(tag: string) => tag.replace('num="', 'num="<'), '"<" in the value of attribute "num"', '"<'],
+    ] as const) {
+      const claim = clean.claims[1]!;
+      const tagEnd = source.indexOf('>', claim.range.startOffset) + 1;
+      const tag = source.slice(claim.range.startOffset, tagEnd);
+      const damagedTag = damage(tag);
+      const delta = damagedTag.length - tag.length;
+      const damagedText = source.slice(0, claim.range.startOffset) + damagedTag + source.slice(tagEnd);
+      const damaged = parsePatentXml(damagedText, path, undefined);
+      const texts = (d: PatentDocument) => d.claims.map((c) => `${c.number}: ${c.text}`);
+      assert.deepEqual(texts(damaged), texts(clean));
+      assert.equal(damaged.claims[1]!.range.endOffset, claim.range.endOffset + delta);
+      const repairAt = claim.range.startOffset + damagedTag.indexOf(marker) + (marker === '"<' ? 1 : 0);
+      assert.match(damaged.warnings![0]!, warningPattern(path, what, damagedText, repairAt));
+    }
+  });
+
+  it('random one-character damage leaves every claim and paragraph away from it as it was', () => {
+    let seed = 20261130;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    let tried = 0;
+    // The three smallest shared US/EP files keep this quick.
+    for (const path of ['uspto/US08930553.xml', 'uspto/US20050004437A1.xml', 'ep/application-v1-5-A1.xml']) {
+      const source = read(path);
+      const clean = parsePatentXml(source, path, undefined);
+      const rootStart = source.search(/<(?:us|ep)-patent/);
+      // Damage to the name of a block's own tag (`<clai&ms>`) loses the block: not expected to survive.
+      const blockTags = [...source.matchAll(/<(?:claims|description|abstract)\b[^>]*>/g)].map(
+        (m) => [m.index, m.index + m[0].length] as const,
+      );
+      for (let round = 0; round < 120; round++) {
+        const at = rootStart + 1 + Math.floor(random() * (source.length - rootStart - 2));
+        if (blockTags.some(([from, to]) => at >= from && at <= to)) continue;
+        const kind = Math.floor(random() * 3);
+        const damaged =
+          kind === 0
+            ? source.slice(0, at) + source.slice(at + 1)
+            : source.slice(0, at) + (kind === 1 ? '<' : '&') + source.slice(at);
+        const delta = kind === 0 ? -1 : 1;
+        const shift = (offset: number) => (offset > at ? offset + delta : offset);
+        const found = new Set(
+          items(parsePatentXml(damaged, path, undefined)).map((item) => JSON.stringify(item)),
+        );
+        const untouched = items(clean).filter((item) => at < item.start - 1 || at > item.end);
+        for (const item of untouched) {
+          const moved = { ...item, start: shift(item.start), end: shift(item.end) };
+          // A claim keeps its text; its dependencies may lose a claim the damage removed.
+          const key = JSON.stringify(moved);
+          if (found.has(key)) continue;
+          const sameText = [...found].some((f) => {
+            const other = JSON.parse(f) as Item;
+            return other.key === moved.key && other.text === moved.text && other.start === moved.start;
+          });
+          assert.ok(
+            sameText,
+            `${path}: damage ${kind} at ${at} ${JSON.stringify(source.slice(at - 12, at + 12))} lost ${item.key}`,
+          );
+        }
+        tried++;
+      }
+    }
+    assert.ok(tried > 300);
+  });
+
   it('names line 96 for a bare "&" on line 96 of an EPO grant (saxes named the next ";", line 113)', () => {
     const path = 'ep/grant-v1-2-B2.xml';
     const lines = read(path).split('\n');

@@ -38,7 +38,11 @@ export type DocumentReply =
       | { id: number; document: PatentDocument }
       /** A `DocumentError`'s fields; `cause` is the stack (or text) of an unforeseen error's original. */
       | { id: number; problem: DocumentProblem; detail: string; cause?: string }
-    ) & { more?: boolean })
+    ) & {
+      more?: boolean;
+      /** The worker is left busy with work it gave up (pdf.ts `pdfjsWorkAbandoned`): replace it. */
+      retire?: true;
+    })
   /** A sign of life only: the worker has started the request (and is still at it). */
   | { id: number; more: true };
 
@@ -274,6 +278,11 @@ class DocumentWorker {
       stats.inWorker++;
       if ('document' in reply) job.resolve(reply.document);
       else job.reject(errorFromReply(job.body.file, reply));
+    }
+    if (reply.retire) {
+      stats.workersRecycled++;
+      if (this.worker === worker) this.worker = undefined;
+      void worker.terminate();
     }
     this.pump();
   }

@@ -16,7 +16,7 @@ import {
   parseDocument,
 } from '../../../src/core/documents/index';
 import { DOCX_LIMITS } from '../../../src/core/documents/docx';
-import { MAX_PDF_PAGES } from '../../../src/core/documents/pdf';
+import { MAX_PDF_PAGES, MAX_PDF_TEXT_ITEMS_PER_PAGE } from '../../../src/core/documents/pdf';
 import {
   emptyParagraphCount,
   emptyParagraphsDocx,
@@ -28,6 +28,7 @@ import {
   ALIVE_MESSAGES,
   hugeImageDocx,
   inflatingStreamPdf,
+  manyTextPiecesPdf,
 } from '../../support/bombs';
 
 const DATA = join(__dirname, '../../../../shared/data');
@@ -95,6 +96,32 @@ describe('document bombs (issue 10)', () => {
     // Under the limit the same construction is an ordinary PDF: its text after 4 MiB of spaces is read.
     const small = await parseDocument(inflatingStreamPdf(4 * MB), 'small-stream.pdf');
     assert.match(small.paragraphs[0]?.text ?? '', /The text after the spaces/);
+  });
+
+  it('a PDF page of more text pieces than the limit is refused, and the busy pdfjs thread replaced', async (t) => {
+    // Found by the fuzz campaign (seed 20261130, #1915): a mutated page pdfjs read for 55 s.
+    const bytes = manyTextPiecesPdf(MAX_PDF_TEXT_ITEMS_PER_PAGE + 10_000);
+    const before = documentThreadStats();
+    const { outcome, ms } = await measured(() => parseDocument(bytes, 'many-pieces.pdf'));
+    t.diagnostic(
+      `${(bytes.length / MB).toFixed(1)} MB PDF of ${MAX_PDF_TEXT_ITEMS_PER_PAGE + 10_000} pieces: ${ms.toFixed(0)} ms`,
+    );
+    const error = documentError(outcome);
+    assert.equal(
+      error.message,
+      'many-pieces.pdf: has more than 50,000 pieces of text on page 1 (the limit per page).',
+    );
+    assert.ok(ms < 20_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(
+      documentThreadStats().workersRecycled - before.workersRecycled,
+      1,
+      'the worker was replaced',
+    );
+    const next = await parseDocument(readFileSync(SMALL_XML), SMALL_XML);
+    assert.ok(next.claims.length > 0);
+    // Under the limit the same page is read.
+    const fewer = await parseDocument(manyTextPiecesPdf(100), 'fewer-pieces.pdf');
+    assert.ok(fewer.sourceText?.includes('claim 1 or'), fewer.sourceText);
   });
 
   it('the 47 KB DOCX of 30 MiB of empty paragraphs is refused within 30 s and 1 GB', async (t) => {

@@ -50,9 +50,10 @@ export type DocumentReply =
 const IDLE_MS = 30_000;
 
 /**
- * How long one document may take, measured from the worker's last sign of progress on it. Real documents
- * take well under a second to a few seconds (the shared XML, the PDF and DOCX fixtures, on a loaded 2-core
- * machine); a PDF with megabytes of junk in a content stream took 9 s. Past this the worker is recycled.
+ * How long one document may take, measured from the worker's last sign of progress on it (its start, and
+ * each PDF page). Real documents take well under a second to a few seconds (the shared XML, the PDF and
+ * DOCX fixtures, on a loaded 2-core machine); a PDF page with megabytes of junk operators took 10–25 s
+ * (fuzz campaign). Past this the worker is recycled.
  */
 export const DOCUMENT_DEADLINE_MS = 30_000;
 

@@ -13,7 +13,7 @@ import type { DocumentReply, DocumentRequest } from './document-thread';
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere } from './parse';
-import { isPdfjsException, pdfjsWorkAbandoned } from './pdf';
+import { isPdfjsException, onPdfPageRead, pdfjsWorkAbandoned } from './pdf';
 
 // pdfjs sometimes leaves one of its own promises rejected with nobody listening (a corrupt file): drop
 // those. Anything else is a bug here: let it end this worker, which the caller reports as an error.
@@ -59,8 +59,10 @@ function drain(): void {
     draining = false;
     return;
   }
-  // Started: the calling thread's deadline for this request runs from here.
-  port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  // Started: the calling thread's deadline for this request runs from here, and again from each page.
+  const alive = () => port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  alive();
+  onPdfPageRead(alive);
   const controller = controllers.get(request.id) ?? new AbortController();
   const started = controller.signal.aborted
     ? Promise.reject(new DocumentError(request.file, 'unreadable', 'was cancelled.'))
@@ -74,6 +76,7 @@ function drain(): void {
         port?.postMessage({ ...replyFor(request.id, error), ...retire() } satisfies DocumentReply),
     )
     .finally(() => {
+      onPdfPageRead(undefined);
       controllers.delete(request.id);
       setImmediate(drain);
     });

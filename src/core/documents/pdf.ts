@@ -243,6 +243,7 @@ export async function extractPdfTextHere(
         }));
       pages.push({ width: x1 - x0, pieces });
       page.cleanup();
+      pageListener?.();
     }
     return layoutText(pages);
   } catch (error) {
@@ -264,6 +265,17 @@ export async function extractPdfTextHere(
 export const MAX_PDF_TEXT_ITEMS_PER_PAGE = 50_000;
 
 let abandoned = false;
+
+/**
+ * Called after each page read: the document worker posts it as a sign of progress, which restarts the
+ * request's deadline (document-thread.ts), so a long PDF is bounded per page, not cut off as a whole.
+ */
+let pageListener: (() => void) | undefined;
+
+/** Sets (or clears) the listener told of each page read. One at a time: the document worker's requests. */
+export function onPdfPageRead(listener: (() => void) | undefined): void {
+  pageListener = listener;
+}
 
 /**
  * True once a read was given up while pdfjs was still working on a page (a limit or an abort): pdfjs's

@@ -257,6 +257,24 @@ describe('the document worker’s limits', () => {
     }
   });
 
+  it('each PDF page read restarts the deadline: a long PDF is bounded per page, not cut off', async (t) => {
+    const deadlineMs = 2_000;
+    const parser = new DocumentParser(undefined, { deadlineMs });
+    try {
+      await parser.parse(readFileSync(SMALL_XML), 'warm-up.xml', {});
+      await parser.parse(fanOutPdf({ levels: 1, fanout: 2 }), 'warm-up.pdf', {}).catch(() => undefined);
+      const started = performance.now();
+      // 4,096 pages of one repeated line: read to the end, then empty (the line is a running header).
+      await assert.rejects(parser.parse(fanOutPdf({ levels: 4, fanout: 8 }), 'long.pdf', {}), {
+        message: 'long.pdf: has no claims and no description paragraphs.',
+      });
+      const ms = performance.now() - started;
+      t.diagnostic(`4,096 pages in ${ms.toFixed(0)} ms with a ${deadlineMs} ms deadline`);
+    } finally {
+      await parser.dispose();
+    }
+  });
+
   it('a parse that runs out of heap fails with a DocumentError, not the process; the next one parses', async () => {
     const parser = new DocumentParser(DOUBLE, { heapMb: 128 });
     try {

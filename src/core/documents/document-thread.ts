@@ -44,7 +44,11 @@ export type DocumentReply =
       | { id: number; document: PatentDocument }
       /** A `DocumentError`'s fields; `cause` is the stack (or text) of an unforeseen error's original. */
       | { id: number; problem: DocumentProblem; detail: string; cause?: string }
-    ) & { more?: boolean })
+    ) & {
+      more?: boolean;
+      /** The worker is left busy with work it gave up (pdf.ts `pdfjsWorkAbandoned`): replace it. */
+      retire?: true;
+    })
   /** A sign of life only: the worker has started the request (and is still at it). */
   | { id: number; more: true };
 
@@ -52,9 +56,10 @@ export type DocumentReply =
 const IDLE_MS = 30_000;
 
 /**
- * How long one document may take, measured from the worker's last sign of progress on it. Real documents
- * take well under a second to a few seconds (the shared XML, the PDF and DOCX fixtures, on a loaded 2-core
- * machine); a PDF with megabytes of junk in a content stream took 9 s. Past this the worker is recycled.
+ * How long one document may take, measured from the worker's last sign of progress on it (its start, and
+ * each PDF page). Real documents take well under a second to a few seconds (the shared XML, the PDF and
+ * DOCX fixtures, on a loaded 2-core machine); a PDF page with megabytes of junk operators took 10–25 s
+ * (fuzz campaign). Past this the worker is recycled.
  */
 export const DOCUMENT_DEADLINE_MS = 30_000;
 
@@ -280,6 +285,11 @@ class DocumentWorker {
       stats.inWorker++;
       if ('document' in reply) job.resolve(reply.document);
       else job.reject(errorFromReply(job.body.file, reply));
+    }
+    if (reply.retire) {
+      stats.workersRecycled++;
+      if (this.worker === worker) this.worker = undefined;
+      void worker.terminate();
     }
     this.pump();
   }

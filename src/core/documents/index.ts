@@ -11,6 +11,7 @@ export {
   bulkKindOf,
   countDocuments,
   detectBulk,
+  holdsSeveralDocuments,
   readDocuments,
   type BulkItem,
   type BulkKind,

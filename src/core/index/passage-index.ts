@@ -14,7 +14,7 @@ import { basename, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { rename } from 'node:fs/promises';
 import type { BulkItem } from '../documents/bulk';
-import { countDocuments } from '../documents/bulk';
+import { holdsSeveralDocuments } from '../documents/bulk';
 import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
@@ -480,7 +480,8 @@ export class PassageIndex implements PassageSearchService {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      if (bulk && countDocuments(bytes, 2) > 1) return this.readBulk(bulk, file, failed, signal, onDocuments);
+      if (bulk && (await holdsSeveralDocuments(bytes, signal)))
+        return this.readBulk(bulk, file, failed, signal, onDocuments);
       document = await this.options.parse(bytes, file.uri, signal);
     } catch (error) {
       if (signal.aborted) return undefined;

@@ -36,7 +36,7 @@ export const DEFAULTS: PatentPassagesConfig = {
   mode: 'hybrid',
   topK: 10,
   minScore: 0,
-  include: ['**/*.{xml,md,markdown,txt,text,docx,pdf}'],
+  include: ['**/*.{xml,sgm,sgml,md,markdown,txt,text,greenbook,docx,pdf}'],
   exclude: ['**/node_modules/**', '**/.git/**', '**/.vscode/**', '**/out/**'],
   specification: [],
   scope: 'all',

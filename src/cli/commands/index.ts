@@ -143,7 +143,7 @@ Options:
   --cache FILE        cache file (same format as the extension's)
   --model DIR         model folder (default: the bundled models/use-lite-en)
   --long-text MODE    window-mean (default) | truncate | window-max
-  --include GLOBS     comma-separated globs (default: **/*.{xml,txt,md,markdown,docx,pdf})
+  --include GLOBS     comma-separated globs (default: **/*.{xml,sgm,sgml,txt,md,markdown,greenbook,docx,pdf})
   --exclude GLOBS     comma-separated globs (default: node_modules, .git, .vscode)
   --max-file-mb N     skip larger files (default 50)
   --json              print the result as JSON

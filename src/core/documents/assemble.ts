@@ -1,4 +1,5 @@
 import { claimReferencesInText } from './dependencies';
+import { DocumentError } from './errors';
 import type { Claim, DocumentFormat, Paragraph, PatentDocument } from './model';
 import { stripReferenceSigns } from './reference-signs';
 import type { LineIndex } from './source-text';
@@ -36,8 +37,37 @@ export interface DocumentParts {
   paragraphNumbering?: 'reading-order';
 }
 
+/**
+ * Paragraphs one document may have. The largest shared document has 306 and long real specifications a few
+ * thousand (four-digit paragraph numbers); ten times that is allowed. Each paragraph costs an embedding, so
+ * a file of endless empty paragraphs stops here with a clear message.
+ */
+export const MAX_PARAGRAPHS = 50_000;
+
+/**
+ * Claims one document may have. Real documents have at most a few hundred (US fees climb per claim); a
+ * file of thousands of claims that each refer to "any preceding claim" has a dependency list that grows
+ * with the square of their number (5,000 such claims: 12.5 million references, 5 s, 167 MB measured), so
+ * more than this stops with a clear message.
+ */
+export const MAX_CLAIMS = 5_000;
+
 /** Resolves dependencies, prepares match text, gives paragraphs their ids and ranges. */
 export function assembleDocument(parts: DocumentParts): PatentDocument {
+  if (parts.paragraphs.length > MAX_PARAGRAPHS) {
+    throw new DocumentError(
+      parts.uri,
+      'too-large',
+      `has ${parts.paragraphs.length.toLocaleString('en-US')} paragraphs, more than the limit of ${MAX_PARAGRAPHS.toLocaleString('en-US')}.`,
+    );
+  }
+  if (parts.claims.length > MAX_CLAIMS) {
+    throw new DocumentError(
+      parts.uri,
+      'too-large',
+      `has ${parts.claims.length.toLocaleString('en-US')} claims, more than the limit of ${MAX_CLAIMS.toLocaleString('en-US')}.`,
+    );
+  }
   const numbers = parts.claims.map((c) => c.number);
   const claims: Claim[] = parts.claims.map((found) => {
     const fromText = claimReferencesInText(found.text, found.number, numbers);

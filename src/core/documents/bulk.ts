@@ -81,7 +81,7 @@ class ItemGate {
 }
 
 /** Zip entries read as bulk files (other entries are passed over). */
-const ENTRY_PATTERN = /\.(?:xml|txt|greenbook)$/i;
+const ENTRY_PATTERN = /\.(?:xml|sgml?|txt|greenbook)$/i;
 const CHUNK_BYTES = 256 * 1024;
 /** How far `detectBulk` reads looking for a second document before it decides "one document". */
 const DETECT_LIMIT = 64 * 1024 * 1024;
@@ -438,7 +438,7 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
   }
   try {
     if (entries.length === 0) {
-      throw new DocumentError(path, 'empty', 'holds no .xml, .txt or .greenbook file.');
+      throw new DocumentError(path, 'empty', 'holds no .xml, .sgm, .txt or .greenbook file.');
     }
     const totalBytes = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
     const progress = (bytes: number) => {

@@ -5,7 +5,7 @@
  *
  * Read here: the publication number (`WKU`, check digit dropped), the title (`TTL`), the abstract (`ABST`),
  * the description paragraphs of `GOVT`, `PARN`, `BSUM`, `DRWD` and `DETD` in file order (`PAR`, `PA0`–`PA9`,
- * `PAL`, and each table `TBL` and equation `EQU` as a paragraph of its own; `PAC` lines are headings), and
+ * `PAL`, and each table `TBL`/`TBL3` and equation `EQU` as a paragraph of its own; `PAC` lines are headings), and
  * the claims of `CLMS` (a claim per `NUM`) or `DCLM` (a design's one claim). The format has no paragraph
  * numbers, so paragraphs are numbered in reading order (`numbering: 'reading-order'`), and no markup for
  * claim dependencies, so they come from the claims' words.
@@ -22,8 +22,13 @@ import { LineIndex, normalizeWhitespace } from './source-text';
 const DESCRIPTION_SECTIONS = new Set(['GOVT', 'PARN', 'BSUM', 'DRWD', 'DETD']);
 const CLAIM_SECTIONS = new Set(['CLMS', 'DCLM']);
 /** Text-bearing fields: paragraphs at any indent level, abstract paragraphs, tables, equations. */
-const TEXT_FIELD = /^(?:PA[R0-9L]|TBL|TB\d|EQU|EQ\d)$/;
-const TABLE_FIELD = /^(?:TBL|TB\d)$/;
+const TEXT_FIELD = /^(?:PA[R0-9L]|TBL\d?|TB\d|EQU|EQ\d)$/;
+const TABLE_FIELD = /^(?:TBL\d?|TB\d)$/;
+/** The record's section tags (a four-letter tag alone on its line); other tags are fields. */
+const SECTIONS = new Set([
+  'PATN', 'INVT', 'ASSG', 'PRIR', 'REIS', 'RLAP', 'CLAS', 'UREF', 'FREF', 'OREF', 'LREP', 'PCTA', 'ABST',
+  'GOVT', 'PARN', 'BSUM', 'DRWD', 'DETD', 'CLMS', 'DCLM',
+]); // prettier-ignore
 
 interface Field {
   section: string;
@@ -74,11 +79,17 @@ function scanFields(text: string, signal: AbortSignal | undefined): Scan {
   let foundRecord = false;
   let lineCount = 0;
   let at = 0;
+  // Lines end at "\n", "\r\n" or a lone "\r", as LineIndex counts them. The next of each is looked up only
+  // once passed, so the scan stays linear.
+  let nextLf = -2;
+  let nextCr = -2;
   while (at <= text.length) {
-    let lineEnd = text.indexOf('\n', at);
-    if (lineEnd < 0) lineEnd = text.length;
-    const next = lineEnd + 1;
-    const contentEnd = lineEnd > at && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+    if (nextLf !== -1 && nextLf < at) nextLf = text.indexOf('\n', at);
+    if (nextCr !== -1 && nextCr < at) nextCr = text.indexOf('\r', at);
+    const lf = nextLf < 0 ? text.length : nextLf;
+    const cr = nextCr < 0 ? text.length : nextCr;
+    const contentEnd = Math.min(lf, cr);
+    const next = cr < lf && cr + 1 === lf ? lf + 1 : contentEnd + 1;
     const line = text.slice(at, contentEnd);
     if (++lineCount % 4096 === 0) signal?.throwIfAborted();
 
@@ -94,7 +105,8 @@ function scanFields(text: string, signal: AbortSignal | undefined): Scan {
     } else {
       const tag = line.slice(0, 4).trimEnd();
       const value = line.slice(4);
-      if (tag.length === 4 && value.trim() === '' && /^[A-Z0-9]{4}$/.test(tag)) {
+      // A section tag stands alone on its line; a four-character field tag ("TBL3") carries a value.
+      if (SECTIONS.has(tag) || (value.trim() === '' && /^[A-Z]{4}$/.test(tag))) {
         if (tag === 'PATN') {
           if (foundRecord) return { fields, moreRecords: true, foundRecord };
           foundRecord = true;

@@ -19,6 +19,8 @@ export const SUPPORTED_EXTENSIONS: readonly string[] = [
   '.md',
   '.markdown',
   '.xml',
+  '.sgm',
+  '.sgml',
   '.greenbook',
   '.docx',
   '.pdf',
@@ -74,7 +76,9 @@ export function detectFormat(bytes: Uint8Array, uri: string): DocumentFormat | '
   }
   if (looksBinary(bytes)) throw new DocumentError(uri, 'binary', 'is a binary file, not a patent document.');
   if (extension === '.md' || extension === '.markdown') return 'markdown';
-  if (extension === '.xml' || looksLikeXml(bytes)) return 'xml';
+  // US grants of 2001 came as SGML (ST.32 DTD v2.4), read as the tolerant XML parser reads them.
+  if (extension === '.xml' || extension === '.sgm' || extension === '.sgml' || looksLikeXml(bytes))
+    return 'xml';
   // APS Green Book (US grants 1976–2000) is plain text: by its extension or, as .txt, by its first line.
   if (extension === '.greenbook') return 'uspto-greenbook';
   if (extension === '.txt' || extension === '.text' || extension === '') {

@@ -27,7 +27,8 @@ const FIRST_CLAIM = /^[ \t*_]*1[ \t]*\.[ \t]+(?:A|An|The|Method|Apparatus|System
 
 export function looksLikePatentDocument(bytes: Uint8Array, fileName: string): boolean {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, SIGNATURE_BYTES));
-  if (/\.xml$/i.test(fileName) || /^\s*<(?:\?xml|!DOCTYPE)/.test(head)) return PATENT_XML.test(head);
+  if (/\.(?:xml|sgml?)$/i.test(fileName) || /^\s*<(?:\?xml|!DOCTYPE)/.test(head))
+    return PATENT_XML.test(head);
   // APS Green Book (US grants 1976–2000): a record starts with a PATN line.
   if (looksLikeGreenBook(head)) return true;
   if (NUMBERED_PARAGRAPH.test(head)) return true;

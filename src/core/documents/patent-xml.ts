@@ -3,7 +3,7 @@ import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { LineIndex, normalizeWhitespace } from './source-text';
 import { papApplicationDocument } from './uspto-pap-xml';
-import { st32GrantDocument } from './uspto-st32-xml';
+import { onlySgmlEmptyElements, st32GrantDocument } from './uspto-st32-xml';
 import {
   findAll,
   findFirst,
@@ -134,7 +134,9 @@ export function parsePatentXml(
   signal?: AbortSignal,
 ): PatentDocument {
   const root = parseXml(source, uri, signal);
-  const repairs = root.repairs;
+  // ST.32 grants of 2001–2002 write their EMPTY elements SGML-style: no damage, nothing to warn about.
+  const repairs =
+    root.repairs && !onlySgmlEmptyElements(root, source, root.repairs) ? root.repairs : undefined;
   // Damaged XML that is not recognisably a patent document: the damage is the news, not the root's name.
   if (repairs && !patentXmlKind(root.name)) throw xmlDamageError(uri, repairs);
   const document = patentDocumentFrom(root, source, uri, encoding);

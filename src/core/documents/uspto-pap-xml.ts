@@ -25,7 +25,9 @@ const NUMBER_ONLY = new Set(['number']);
 const REFERENCES = new Set(['dependent-claim-reference', 'cross-reference']);
 
 function paragraphNumber(element: XmlElement): string | undefined {
-  const printed = findFirst(element, 'number');
+  const printed = element.children.find(
+    (child): child is XmlElement => typeof child !== 'string' && child.name === 'number',
+  );
   const digits = printed ? /\d{1,6}/.exec(elementText(printed))?.[0] : undefined;
   const value = digits !== undefined ? Number(digits) : numberInId(element.attributes['id']);
   return value !== undefined && value > 0 ? paragraphNumberText(value) : undefined;

@@ -16,7 +16,7 @@
 import { assembleDocument, type FoundClaim, type FoundParagraph } from './assemble';
 import type { PatentDocument } from './model';
 import { LineIndex } from './source-text';
-import { findAll, findFirst, type XmlElement } from './xml';
+import { findAll, findFirst, type XmlElement, type XmlRepairs } from './xml';
 import { elementText, numberInId, paragraphNumberText, splitClaimNumber } from './xml-text';
 
 /** ST.32's paragraph-like elements: each keeps its words apart from the next one's. */
@@ -75,6 +75,27 @@ function publicationNumber(root: XmlElement): string | undefined {
   if (number === '') return undefined;
   const country = elementText(findFirst(b100, 'B190')) || 'US';
   return `${country}${documentNumber(number)}${elementText(findFirst(b100, 'B130'))}`.toUpperCase();
+}
+
+/**
+ * Elements the ST.32 DTDs declare EMPTY, which the 2001–2002 files (DTD v2.4, SGML at heart) write as bare
+ * start tags (`<CITED-BY-EXAMINER>`, `<EMI ID=… FILE=…>`, the reissue markers `<DEL-S …>`/`<INS-E …>`),
+ * where XML wants `<…/>`.
+ */
+const SGML_EMPTY_START =
+  /<(?:CITED-BY-EXAMINER|CITED-BY-OTHER|B221US|B473US|B597US|EMI|DEL-S|DEL-E|INS-S|INS-E|COLSPEC|SPANSPEC|CHEMMOL|CHEMCDX|MATHEMATICA|CUSTOM-CHARACTER)(?=[\s>/])[^<>]{0,2000}>/g;
+
+/**
+ * Whether what the tolerant XML parser repaired in an ST.32 file is exactly its SGML-style EMPTY elements
+ * (each written as a bare start tag, each one "missing end tag" repair): then the file is as its DTD
+ * allows, not damaged, and needs no warning. Anything more (a cut-off file, a stray `<`) still warns.
+ */
+export function onlySgmlEmptyElements(root: XmlElement, source: string, repairs: XmlRepairs): boolean {
+  if (root.name !== 'PATDOC' && root.name !== 'patdoc') return false;
+  if (!/^missing end tag <\/[A-Z-]+>$/.test(repairs.first)) return false;
+  let bare = 0;
+  for (const tag of source.matchAll(SGML_EMPTY_START)) if (!tag[0].endsWith('/>')) bare++;
+  return bare === repairs.count;
 }
 
 /** Reads a parsed ST.32 `<PATDOC>`; ranges are offsets into `source`. */

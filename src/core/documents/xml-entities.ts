@@ -379,5 +379,9 @@ export const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map(
     PSgr: 'Ψ',
     ohgr: 'ω',
     OHgr: 'Ω',
+    // MathML's invisible operators, which USPTO grants with MathML (2002–) use undeclared.
+    af: '\u{2061}',
+    it: '\u{2062}',
+    ic: '\u{2063}',
   }),
 );

@@ -1,4 +1,5 @@
 import { DocumentError } from './errors';
+import { LineIndex } from './source-text';
 import { NAMED_ENTITIES } from './xml-entities';
 
 /** An element of a parsed XML file with the UTF-16 offsets of its markup in the source text. */
@@ -33,11 +34,12 @@ export interface XmlRepairs {
 /** Real patent XML nests about 20 deep; far deeper is an attack or a broken file, and would exhaust the stack. */
 export const MAX_XML_DEPTH = 500;
 /**
- * Elements in one file. The shared US and EPO samples have one element per 90–120 bytes, so a document at
- * the 20 MB file limit would have about 230,000: ten times that is allowed. A file of 19 MB of `<p/>` (4.75
- * million elements) stops here instead of filling memory.
+ * Elements in one file. The shared US and EPO files have 191 to 4,281 elements, one per 46 (ST.32 grant) to
+ * 167 bytes; at the densest, a document at the 20 MB file limit would have about 460,000. A million leaves
+ * twice that and 230 times the largest sample, and stops a file of 19 MB of `<p/>` (4.75 million elements)
+ * in 1–2 s and about 170 MB instead of filling memory (`scripts/bench/xml.ts`).
  */
-export const MAX_XML_ELEMENTS = 2_000_000;
+export const MAX_XML_ELEMENTS = 1_000_000;
 /**
  * Characters of text kept from one file. Decoding never makes text longer than its source (no entity is
  * expanded; a character reference is longer than its character), so this only bounds an editor's text
@@ -55,8 +57,6 @@ const PREDEFINED_ENTITIES: ReadonlyMap<string, string> = new Map([
 
 const NAME_START = 'A-Za-z_:\\u00C0-\\uFFFF';
 const NAME_CHAR = `${NAME_START}\\d.\\-\\u00B7`;
-/** An XML name at a position (sticky; bounded by the name's own length). */
-const NAME = new RegExp(`[${NAME_START}][${NAME_CHAR}]*`, 'y');
 /** A character or entity reference at a `&` (sticky; at most 100 characters looked at). */
 const REFERENCE = new RegExp(
   `&(?:#(\\d{1,7})|#[xX]([\\dA-Fa-f]{1,6})|([${NAME_START}][${NAME_CHAR}]{0,99}));`,
@@ -64,11 +64,31 @@ const REFERENCE = new RegExp(
 );
 /** `name = value` inside a start tag, the value quoted or (damaged) not. */
 const ATTRIBUTE = new RegExp(
-  `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)'|([^\\s"'<>=/]+))?`,
+  `([${NAME_START}][${NAME_CHAR}]*)\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'<>=/]+))?`,
   'y',
 );
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 const ENTITY_DECLARATION = /<!ENTITY\s+(%\s+)?([^\s"'>%]+)/y;
 const NOT_SPACE = /\S/g;
+
+/** Characters that may start an XML name (the ASCII ones exactly; all of U+00C0 and above, leniently). */
+function isNameStart(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code === 58 || code >= 0xc0
+  );
+}
+
+function isNameChar(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57) || code === 45 || code === 46 || code === 0xb7;
+}
+
+/** The end of the XML name starting at `from` (`from` itself when none starts there). */
+function nameEnd(text: string, from: number): number {
+  if (!isNameStart(text.charCodeAt(from))) return from;
+  let i = from + 1;
+  while (isNameChar(text.charCodeAt(i))) i++;
+  return i;
+}
 
 function isXmlChar(code: number): boolean {
   return (
@@ -81,19 +101,10 @@ function isXmlChar(code: number): boolean {
   );
 }
 
-/** 1-based line and column (UTF-16 code units) of an offset; lines end at "\n", "\r\n" or a lone "\r". */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10 || code === 13) {
-      if (code === 13 && text.charCodeAt(i + 1) === 10 && i + 1 < offset) i++;
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
+/** 1-based line and column (UTF-16 code units) of an offset, counted as the editor and the ranges count. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const { line, character } = new LineIndex(text).positionAt(offset);
+  return { line: line + 1, column: character + 1 };
 }
 
 /** The one warning a repaired file gets: the first repair with its place, and how many more there were. */
@@ -111,6 +122,19 @@ export function xmlDamageError(file: string, repairs: XmlRepairs): DocumentError
     `is not well-formed XML at line ${repairs.line}, column ${repairs.column}: ${repairs.first}.`,
   );
 }
+
+/**
+ * The attributes of every element that has none: one shared frozen object keeps a tree of millions of
+ * elements lighter.
+ */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+
+/**
+ * Paragraphs and claims of the patent formats never contain one of their own kind directly, so a start tag
+ * of one inside another means the end tag before it is missing (as HTML closes a `<p>`). `claim-text` and
+ * the like do nest, and are not here.
+ */
+const NEVER_NESTED = new Set(['p', 'claim', 'PARA', 'CLM', 'paragraph']);
 
 /** Returned by a markup reader: not markup after all, the `<` is text. */
 const NOT_MARKUP = -1;
@@ -151,14 +175,32 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
   /** Where the text ends inside markup that was cut off; `length` when it ends between markup. */
   let cutAt = length;
   let stopped = false;
+  const hasCarriageReturn = text.includes('\r');
 
   const repair = (offset: number, what: string): void => {
     if (repairCount++ === 0) firstRepair = { offset, what };
   };
 
+  // No `&` lies in [ampSearchedFrom, nextAmp) (to the end when nextAmp is -1). Text runs and attribute
+  // values come mostly in document order, so searching afresh from each would scan to the next `&` of the
+  // whole file every time (quadratic in a file with few `&`).
+  let ampSearchedFrom = 0;
+  let nextAmp = text.indexOf('&');
+  const ampFrom = (from: number): number => {
+    if (from < ampSearchedFrom) {
+      for (let i = from; i < ampSearchedFrom; i++) if (text.charCodeAt(i) === 38) return i;
+      return nextAmp;
+    }
+    if (nextAmp !== -1 && nextAmp < from) {
+      nextAmp = text.indexOf('&', from);
+      ampSearchedFrom = from;
+    }
+    return nextAmp;
+  };
+
   /** The text from `from` to `to` with references decoded (attribute values: line breaks become spaces). */
   const decode = (from: number, to: number, attribute: boolean): string => {
-    let amp = text.indexOf('&', from);
+    let amp = ampFrom(from);
     let decoded: string;
     if (amp === -1 || amp >= to) decoded = text.slice(from, to);
     else {
@@ -169,7 +211,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
         const match = REFERENCE.exec(text);
         if (!match || amp + match[0].length > to) {
           repair(amp, 'bare "&"');
-          amp = text.indexOf('&', amp + 1);
+          amp = ampFrom(amp + 1);
           continue;
         }
         const [reference, decimal, hex, name] = match;
@@ -188,14 +230,14 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
           parts.push(text.slice(last, amp), value);
           last = amp + reference.length;
         }
-        amp = text.indexOf('&', amp + reference.length);
+        amp = ampFrom(amp + reference.length);
       }
       parts.push(text.slice(last, to));
       decoded = parts.join('');
     }
     // XML's end-of-line handling: text sees "\n" for "\r\n" and "\r"; attribute values see spaces.
-    if (attribute) return decoded.replace(/\r\n|[\t\n\r]/g, ' ');
-    return decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
+    if (attribute) return LINE_BREAK_OR_TAB.test(decoded) ? decoded.replace(/\r\n|[\t\n\r]/g, ' ') : decoded;
+    return hasCarriageReturn && decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
   };
 
   const addText = (value: string): void => {
@@ -235,6 +277,13 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     empty: boolean,
   ) => {
     flushText(at);
+    const top = stack[stack.length - 1];
+    if (top?.name === name && NEVER_NESTED.has(name)) {
+      // `<p>…<p>`: the first paragraph's end tag is missing; nesting the next one inside it would hide it.
+      top.end = at;
+      stack.pop();
+      repair(at, `missing end tag </${name}>`);
+    }
     if (rootClosed) {
       repair(at, `a second root element <${name}>`);
       stopped = true;
@@ -258,74 +307,120 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
     }
     stack.push(element);
     if (stack.length > MAX_XML_DEPTH) {
-      throw new DocumentError(file, 'malformed', `nests XML elements more than ${MAX_XML_DEPTH} deep.`);
+      const { line, column } = lineAndColumn(text, at);
+      throw new DocumentError(
+        file,
+        'malformed',
+        `nests XML elements more than ${MAX_XML_DEPTH} deep at line ${line}, column ${column}.`,
+      );
     }
   };
 
-  /** `<name attributes>` or `<name/>` at `at`; returns the offset past it. */
+  /** The offset of the first `<` or `>` at or after `from`, or the text's length. */
+  const nextAngle = (from: number): number => {
+    let i = from;
+    while (i < length) {
+      const code = text.charCodeAt(i);
+      if (code === 60 || code === 62) return i;
+      i++;
+    }
+    return length;
+  };
+
+  /**
+   * `<name attributes>` or `<name/>` at `at`; returns the offset past it. Attribute values are decoded only
+   * once the tag is accepted, so a `<` that turns out to be text is not repaired twice.
+   */
   const readStartTag = (at: number): number => {
-    NAME.lastIndex = at + 1;
-    const nameMatch = NAME.exec(text);
-    if (!nameMatch) return NOT_MARKUP;
-    const name = nameMatch[0];
-    const attributes: Record<string, string> = {};
+    let i = nameEnd(text, at + 1);
+    if (i === at + 1) return at + 1 >= length ? CUT_OFF : NOT_MARKUP;
+    const name = text.slice(at + 1, i);
+    /** Attribute name, value start, value end. */
+    const values: [string, number, number][] = [];
     let tagRepair: { offset: number; what: string } | undefined;
-    let i = NAME.lastIndex;
+    // Where junk that is no attribute ends (at the tag's `>`), and whether a quoted attribute is well-formed.
+    let junkEnd = -1;
+    let quotedAttribute = false;
     for (;;) {
       while (i < length && text.charCodeAt(i) <= 32) i++;
       if (i >= length) return CUT_OFF;
-      const char = text[i];
-      if (char === '>' || (char === '/' && text[i + 1] === '>')) {
-        const end = char === '>' ? i + 1 : i + 2;
+      const char = text.charCodeAt(i);
+      if (char === 62 /* > */ || (char === 47 /* / */ && text.charCodeAt(i + 1) === 62)) {
+        const end = char === 62 ? i + 1 : i + 2;
+        if (junkEnd !== -1 && !quotedAttribute) return NOT_MARKUP;
+        flushText(at);
         if (tagRepair) repair(tagRepair.offset, tagRepair.what);
-        openElement(at, name, attributes, end, char === '/');
+        let attributes = NO_ATTRIBUTES;
+        for (const [attributeName, from, to] of values) {
+          if (attributes === NO_ATTRIBUTES) attributes = {};
+          if (Object.hasOwn(attributes, attributeName)) repair(from, `repeated attribute "${attributeName}"`);
+          else attributes[attributeName] = decode(from, to, true);
+        }
+        openElement(at, name, attributes, end, char === 47);
         return end;
       }
       ATTRIBUTE.lastIndex = i;
       const match = ATTRIBUTE.exec(text);
-      // Not `name=value`: "a <b and c" is text, not a tag.
-      if (!match) return NOT_MARKUP;
+      if (!match) {
+        // Not `name=value`: "a <b and c" is text, not a tag, unless the text ends first (`<p id`). Junk
+        // among quoted attributes is a damaged tag (`<claim i&d="c1" num="1">`): skip it, keep the rest.
+        if (junkEnd === -1) {
+          junkEnd = nextAngle(i);
+          if (junkEnd >= length) return CUT_OFF;
+          if (text.charCodeAt(junkEnd) === 60 /* < */) return NOT_MARKUP;
+          tagRepair ??= { offset: i, what: `damaged start tag <${name}>` };
+        }
+        i++;
+        continue;
+      }
       const [whole, attributeName = '', double, single, unquoted] = match;
-      let value: string;
       let next = i + whole.length;
-      if (double !== undefined || single !== undefined) {
-        const quote = double !== undefined ? '"' : "'";
-        const valueStart = i + whole.indexOf(quote) + 1;
-        value = decode(valueStart, next - 1, true);
+      const quoted = double ?? single;
+      // A quoted value holding both `<` and `>` ran past the tag's end: its closing quote is missing.
+      const quoteMissing = quoted !== undefined && quoted.includes('<') && quoted.includes('>');
+      if (quoted !== undefined && !quoteMissing) {
+        const valueStart = next - 1 - quoted.length;
+        const lessThan = quoted.indexOf('<');
+        if (lessThan !== -1) {
+          tagRepair ??= {
+            offset: valueStart + lessThan,
+            what: `"<" in the value of attribute "${attributeName}"`,
+          };
+        }
+        values.push([attributeName, valueStart, next - 1]);
+        quotedAttribute = true;
       } else if (unquoted !== undefined) {
         tagRepair ??= { offset: i, what: `unquoted value of attribute "${attributeName}"` };
-        value = decode(next - unquoted.length, next, true);
+        values.push([attributeName, next - unquoted.length, next]);
       } else {
-        // `name="…` with the closing quote missing before the next `<`: the value runs to the tag's end.
+        // `name="…` with the closing quote missing: the value runs to the tag's end.
+        if (quoteMissing) next = next - 2 - (quoted?.length ?? 0);
+        if (next >= length) return CUT_OFF;
         const quote = text[next];
         if (quote !== '"' && quote !== "'") return NOT_MARKUP;
-        let valueEnd = next + 1;
-        while (valueEnd < length && text[valueEnd] !== '>' && text[valueEnd] !== '<') valueEnd++;
+        const valueEnd = nextAngle(next + 1);
         if (valueEnd >= length) return CUT_OFF;
         if (text[valueEnd] === '<') return NOT_MARKUP;
         tagRepair ??= { offset: next, what: `unclosed quote in attribute "${attributeName}"` };
-        value = decode(next + 1, text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd, true);
-        next = text[valueEnd - 1] === '/' ? valueEnd - 1 : valueEnd;
+        const selfClosing = text[valueEnd - 1] === '/';
+        values.push([attributeName, next + 1, selfClosing ? valueEnd - 1 : valueEnd]);
+        next = selfClosing ? valueEnd - 1 : valueEnd;
       }
-      if (attributeName in attributes)
-        tagRepair ??= { offset: i, what: `repeated attribute "${attributeName}"` };
-      else attributes[attributeName] = value;
       i = next;
     }
   };
 
   /** `</name>` at `at`; returns the offset past it. */
   const readEndTag = (at: number): number => {
-    NAME.lastIndex = at + 2;
-    const nameMatch = NAME.exec(text);
-    if (!nameMatch) return NOT_MARKUP;
-    const name = nameMatch[0];
-    let i = NAME.lastIndex;
+    let i = nameEnd(text, at + 2);
+    if (i === at + 2) return at + 2 >= length ? CUT_OFF : NOT_MARKUP;
+    const name = text.slice(at + 2, i);
     while (i < length && text.charCodeAt(i) <= 32) i++;
     if (i >= length) return CUT_OFF;
     let end: number;
-    if (text[i] === '>') end = i + 1;
-    else if (text[i] === '<') {
+    const char = text.charCodeAt(i);
+    if (char === 62 /* > */) end = i + 1;
+    else if (char === 60 /* < */) {
       // `</PARTY-US` followed by the next tag: the `>` was lost.
       repair(i, `end tag </${name}> without ">"`);
       end = i;
@@ -343,7 +438,7 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       repair(at, `missing end tag </${unclosed.name}>`);
     }
     (stack[open] as XmlElement).end = end;
-    stack.length = open;
+    while (stack.length > open) stack.pop();
     if (open === 0) rootClosed = true;
     return end;
   };
@@ -415,7 +510,11 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       return close + 3;
     }
     if (text.startsWith('<!DOCTYPE', at)) return readDoctype(at);
-    return NOT_MARKUP;
+    // The text ends in the opening of one of them (`<!-`).
+    const rest = text.slice(at, at + 9);
+    const cut =
+      rest.length < 9 && ['<!--', '<![CDATA[', '<!DOCTYPE'].some((opening) => opening.startsWith(rest));
+    return cut ? CUT_OFF : NOT_MARKUP;
   };
 
   const readProcessingInstruction = (at: number): number => {
@@ -459,8 +558,8 @@ export function parseXml(text: string, file: string, signal?: AbortSignal): XmlE
       open.end = cutAt;
       open.truncated = true;
     }
-    repair(cutAt, `the text ends inside <${innermost.name}>`);
-  } else if (cutAt < length) repair(cutAt, 'the text ends inside markup');
+    repair(length, `the text ends inside <${innermost.name}>`);
+  } else if (cutAt < length) repair(length, 'the text ends inside markup');
   if (firstRepair) {
     root.repairs = {
       count: repairCount,

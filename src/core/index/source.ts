@@ -26,7 +26,7 @@ export interface DocumentSource {
 }
 
 /** The formats the documents module reads, as globs. */
-export const DEFAULT_INCLUDE = ['**/*.{xml,txt,md,markdown,greenbook,docx,pdf}'];
+export const DEFAULT_INCLUDE = ['**/*.{xml,sgm,sgml,txt,md,markdown,greenbook,docx,pdf}'];
 /** Never patent documents of the workspace: tooling, dependencies, our own cache. */
 export const DEFAULT_EXCLUDE = [
   '**/node_modules/**',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { claimReferencesInText } from '../../../src/core/documents/index';
+import { MAX_CLAIMS } from '../../../src/core/documents/assemble';
+import { parseGreenBook } from '../../../src/core/documents/greenbook';
+import { claimReferencesInText, DocumentError } from '../../../src/core/documents/index';
 
 const twenty = Array.from({ length: 20 }, (_, i) => i + 1);
 
@@ -46,5 +48,43 @@ describe('claim dependencies from the claim text', () => {
     assert.deepEqual(claimReferencesInText(text, 3, twenty), [1]);
     // A hang guard, not a speed claim: a quadratic scan of 800 kB would take minutes.
     assert.ok(performance.now() - started < 5000);
+  });
+
+  it('cuts ranges and "preceding claims" to the claims a document has when the numbers have gaps', () => {
+    // The claim list of a document (gaps where claims were cancelled), passed unsorted as a parser may.
+    const existing = [12, 1, 2, 5, 9, 10, 11, 2];
+    assert.deepEqual(claimReferencesInText('as in any one of claims 2 to 10', 12, existing), [2, 5, 9, 10]);
+    assert.deepEqual(claimReferencesInText('according to any preceding claim', 10, existing), [1, 2, 5, 9]);
+    assert.deepEqual(claimReferencesInText('of claims 3-4 or claim 11', 12, existing), [11]);
+    // The same list again (prepared once per list): the same answers.
+    assert.deepEqual(claimReferencesInText('as in any one of claims 2 to 10', 12, existing), [2, 5, 9, 10]);
+  });
+});
+
+describe('documents with many claims', () => {
+  it(`more than ${MAX_CLAIMS.toLocaleString('en-US')} claims end in a too-large error naming the file`, () => {
+    const many = ['PATN', 'WKU  039327094', 'CLMS'];
+    for (let k = 1; k <= MAX_CLAIMS + 1; k++) many.push(`NUM  ${k}.`, `PAR  ${k}. The thing of claim 1.`);
+    assert.throws(
+      () => parseGreenBook(many.join('\n'), 'many.greenbook'),
+      (error: unknown) =>
+        error instanceof DocumentError &&
+        error.problem === 'too-large' &&
+        /^many\.greenbook: has 5,001 claims, more than the limit of 5,000\.$/.test(error.message),
+    );
+  });
+
+  it('resolves the dependencies of a document at the limit', () => {
+    const lines = ['PATN', 'WKU  039327094', 'CLMS'];
+    for (let k = 1; k <= MAX_CLAIMS; k++) {
+      const words =
+        k === MAX_CLAIMS ? 'any preceding claim' : k % 2 === 0 ? `claims ${k - 3} to ${k - 1}` : 'a widget';
+      lines.push(`NUM  ${k}.`, `PAR  ${k}. The thing of ${words}.`);
+    }
+    const claims = parseGreenBook(lines.join('\n'), 'limit.greenbook').claims;
+    assert.equal(claims.length, MAX_CLAIMS);
+    assert.deepEqual(claims[3]?.dependsOn, [1, 2, 3]);
+    assert.deepEqual(claims[3001]?.dependsOn, [2999, 3000, 3001]);
+    assert.equal(claims[MAX_CLAIMS - 1]?.dependsOn.length, MAX_CLAIMS - 1);
   });
 });

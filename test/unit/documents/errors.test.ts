@@ -65,6 +65,8 @@ describe('bad input', () => {
       '.markdown',
       '.md',
       '.pdf',
+      '.sgm',
+      '.sgml',
       '.text',
       '.txt',
       '.xml',

@@ -20,6 +20,8 @@ const files = [
   ...readdirSync(DATA).map((f) => join(DATA, f)),
   join(FIXTURES, 'US03932709-cut.greenbook'),
   join(FIXTURES, 'US03937375.greenbook'),
+  // Another year (1997), another source, a .txt name, TBL3 tables.
+  join(FIXTURES, 'pftaps057006474.txt'),
 ];
 
 interface RawField {
@@ -51,7 +53,19 @@ function rawFields(source: string): RawField[] {
   return fields;
 }
 
-const isText = (tag: string) => /^(?:PAR|PA\d|PAL|TBL|EQU)$/.test(tag);
+/** "claim 3", "claim 4 or 5", "claims 12, 13 and 14", "claims 1 to 3": the numbers, written out plainly. */
+function claimNumbersIn(text: string): number[] {
+  const numbers: number[] = [];
+  for (const m of text.matchAll(/\bclaims? (\d+(?:(?:, | or | and | to |-)\d+)*)/g)) {
+    for (const part of m[1]!.split(/, | or | and /)) {
+      const [from, to] = part.split(/ to |-/).map(Number);
+      for (let n = from!; n <= (to ?? from!); n++) numbers.push(n);
+    }
+  }
+  return numbers;
+}
+
+const isText = (tag: string) => /^(?:PAR|PA\d|PAL|TBL\d?|EQU)$/.test(tag);
 const DESCRIPTION = ['GOVT', 'PARN', 'BSUM', 'DRWD', 'DETD'];
 
 describe('APS Green Book grants', () => {
@@ -73,12 +87,11 @@ describe('APS Green Book grants', () => {
       const references = new Map<number, Set<number>>();
       for (const field of claimFields) {
         if (field.tag === 'NUM') current = Number.parseInt(field.value, 10);
-        else
-          for (const m of field.value.matchAll(/\bclaim (\d+)/g)) {
-            const set = references.get(current) ?? new Set<number>();
-            set.add(Number(m[1]));
-            references.set(current, set);
-          }
+        else {
+          const set = references.get(current) ?? new Set<number>();
+          for (const n of claimNumbersIn(field.value)) if (n !== current) set.add(n);
+          references.set(current, set);
+        }
       }
       for (const claim of document.claims) {
         assert.deepEqual(
@@ -206,13 +219,26 @@ describe('APS Green Book grants', () => {
     );
   });
 
-  it('reads CRLF line ends with ranges into the same text', () => {
-    const crlf = readFileSync(files[1]!, 'latin1').replace(/\n/g, '\r\n');
-    const document = parseGreenBook(crlf, 'crlf.greenbook');
-    assert.equal(document.claims.length, 3);
-    for (const p of document.paragraphs) {
-      assert.equal(crlf.slice(p.range.startOffset, p.range.startOffset + 10), p.text.slice(0, 10));
-      assert.ok(!/\s$/.test(crlf.slice(p.range.startOffset, p.range.endOffset)));
-    }
-  });
+  for (const [name, eol] of [
+    ['CRLF', '\r\n'],
+    ['lone CR', '\r'],
+  ] as const) {
+    it(`reads ${name} line ends with ranges into the same text`, () => {
+      const lf = parseGreenBook(readFileSync(files[1]!, 'latin1'), 'lf.greenbook');
+      const other = readFileSync(files[1]!, 'latin1').replace(/\n/g, eol);
+      const document = parseGreenBook(other, 'eol.greenbook');
+      assert.deepEqual(
+        document.claims.map((c) => [c.number, c.text, c.dependsOn]),
+        lf.claims.map((c) => [c.number, c.text, c.dependsOn]),
+      );
+      assert.deepEqual(
+        document.paragraphs.map((p) => [p.text, p.range.start]),
+        lf.paragraphs.map((p) => [p.text, p.range.start]),
+      );
+      for (const p of document.paragraphs) {
+        assert.equal(other.slice(p.range.startOffset, p.range.startOffset + 10), p.text.slice(0, 10));
+        assert.ok(!/\s$/.test(other.slice(p.range.startOffset, p.range.endOffset)));
+      }
+    });
+  }
 });

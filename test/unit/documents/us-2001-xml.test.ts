@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseDocument, parseDocumentText } from '../../../src/core/documents/index';
+import {
+  detectFormat,
+  looksLikePatentDocument,
+  parseDocument,
+  parseDocumentText,
+} from '../../../src/core/documents/index';
 import { main } from '../../../src/cli/main';
 
 const DATA = join(__dirname, '../../../../shared/data');
@@ -18,8 +23,16 @@ const applications = [
   join(DATA, 'uspto-2001/US20010000044A1.xml'),
   join(FIXTURES, 'US20010000044A1-cut.xml'),
   join(FIXTURES, 'US20010000044A1-v16-markup.xml'),
+  // Another 2001 application, from another source: depends_on markup and [0001] numbers as published.
+  join(FIXTURES, 'pa20010031492.xml'),
 ];
-const grants = [join(DATA, 'uspto-2001/US06336130.xml'), join(FIXTURES, 'US06336130-cut.xml')];
+const grants = [
+  join(DATA, 'uspto-2001/US06336130.xml'),
+  join(FIXTURES, 'US06336130-cut.xml'),
+  join(FIXTURES, 'US06336130-v24-empty-elements.xml'),
+  // Another grant (2002), from another source: MathML, tables, EMI images in the description.
+  join(FIXTURES, 'pg06442728.xml'),
+];
 
 /** The markup from the first `open` to the next `close`. */
 function block(source: string, open: string, close: string): string {
@@ -71,8 +84,10 @@ describe('US applications 2001–2004 (<patent-application-publication>)', () =>
       claims.forEach((claim, i) => {
         const parsed = document.claims[i]!;
         const marked = [...claim.markup.matchAll(/depends_on="CLM-0*(\d+)"/g)].map((m) => Number(m[1]));
-        const expected =
-          marked.length > 0 ? [...new Set(marked)].sort((a, b) => a - b) : textReferences(claim.markup);
+        // A claim never depends on itself (claim 5 of pa20010031492 names its own number).
+        const expected = (marked.length > 0 ? [...new Set(marked)] : textReferences(claim.markup))
+          .filter((n) => n !== parsed.number)
+          .sort((a, b) => a - b);
         assert.deepEqual(parsed.dependsOn, expected, `claim ${parsed.number}`);
         assert.equal(parsed.range.startOffset, claim.offset);
         assert.equal(parsed.range.endOffset, claim.offset + claim.markup.length);
@@ -179,6 +194,56 @@ describe('US grants 2002–2004 (ST.32 <PATDOC>)', () => {
       assert.ok(document.abstract?.startsWith(stripTags(block(source, '<SDOAB>', '</SDOAB>')).slice(0, 60)));
     });
   }
+});
+
+describe('SGML-style EMPTY elements of 2001–2002 grants (DTD v2.4)', () => {
+  it('read as the XML-style file reads, with no warning: the file is as its DTD allows', async () => {
+    const sgml = await parseDocument(readFileSync(grants[2]!), grants[2]!);
+    const xml = await parseDocument(readFileSync(grants[1]!), grants[1]!);
+    assert.ok(/<CITED-BY-EXAMINER>/.test(readFileSync(grants[2]!, 'utf8')));
+    assert.equal(sgml.warnings, undefined);
+    assert.deepEqual(
+      sgml.claims.map((c) => [c.number, c.text, c.dependsOn]),
+      xml.claims.map((c) => [c.number, c.text, c.dependsOn]),
+    );
+    assert.deepEqual(
+      sgml.paragraphs.map((p) => [p.id, p.text]),
+      xml.paragraphs.map((p) => [p.id, p.text]),
+    );
+  });
+
+  it('reads a 2001 grant named as SGML (.sgm, .sgml), and finds it a patent document', async () => {
+    const bytes = readFileSync(grants[2]!);
+    for (const name of ['US06336130.sgm', 'US06336130.sgml']) {
+      assert.equal(detectFormat(bytes, name), 'xml');
+      assert.ok(looksLikePatentDocument(bytes, name));
+      const document = await parseDocument(bytes, name);
+      assert.equal(document.format, 'uspto-st32-xml');
+      assert.equal(document.warnings, undefined);
+      assert.equal(document.claims.length, 7);
+    }
+  });
+
+  it('still warns when such a file is damaged besides', async () => {
+    const source = readFileSync(grants[2]!, 'utf8');
+    const cut = source.slice(0, source.indexOf('<CLM ID="CLM-00005">') + 40);
+    const document = await parseDocumentText(cut, 'cut-v24.xml');
+    assert.deepEqual(
+      document.claims.map((c) => c.number),
+      [1, 2, 3, 4],
+    );
+    assert.match(document.warnings?.[0] ?? '', /^cut-v24\.xml: repaired damaged XML/);
+  });
+});
+
+describe('a 2002 grant with MathML', () => {
+  it("reads without a warning: MathML's invisible operators (&af;, &it;) are decoded, not left as damage", async () => {
+    const file = grants[3]!;
+    assert.ok(/&af;/.test(readFileSync(file, 'utf8')));
+    const document = await parseDocument(readFileSync(file), file);
+    assert.equal(document.warnings, undefined);
+    assert.ok(!document.paragraphs.some((p) => /&(?:af|it);/.test(p.text)));
+  });
 });
 
 describe('damaged 2001–2004 files', () => {

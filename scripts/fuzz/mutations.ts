@@ -13,6 +13,7 @@ import {
   emptyParagraphsXml,
   fanOutPdf,
   hugeImageDocx,
+  inflatingStreamPdf,
   writeZip,
   type ZipEntry,
 } from '../../test/support/bombs';
@@ -97,6 +98,12 @@ export function loadSeeds(formats: readonly FuzzFormat[] = FORMATS): Seed[] {
 export function generatedSeed(format: FuzzFormat, next: Next): Seed | undefined {
   switch (format) {
     case 'pdf': {
+      if (next() < 0.3)
+        return {
+          name: 'inflating-stream.pdf',
+          format,
+          bytes: inflatingStreamPdf((1 + int(128, next)) * 1024 * 1024),
+        };
       const levels = 1 + int(9, next);
       const fanout = 2 + int(9, next);
       return { name: `fan-out-${fanout}^${levels}.pdf`, format, bytes: fanOutPdf({ levels, fanout }) };

@@ -5,7 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyParagraphsDocx, emptyParagraphsXml, fanOutPdf, hugeImageDocx } from '../../test/support/bombs';
+import {
+  emptyParagraphsDocx,
+  emptyParagraphsXml,
+  fanOutPdf,
+  hugeImageDocx,
+  inflatingStreamPdf,
+} from '../../test/support/bombs';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -18,6 +24,7 @@ const bombs: [string, () => Uint8Array][] = [
   ['empty-paragraphs.docx', () => emptyParagraphsDocx()],
   ['huge-image.docx', () => hugeImageDocx()],
   ['empty-paragraphs.xml', () => emptyParagraphsXml()],
+  ['inflating-stream.pdf', () => inflatingStreamPdf()],
 ];
 for (const [name, make] of bombs) {
   const bytes = make();

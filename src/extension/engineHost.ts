@@ -285,11 +285,16 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Patent Passages: ${title}` },
-        async (progress) => {
-          const result = await engine.index.update(changes, {
-            signal: controller.signal,
-            progress: (p) => progress.report({ message: `${p.message} (${p.done}/${p.total})` }),
-          });
+        async (progress, token) => {
+          // Every way an update ends early (a newer re-index, a model change, deactivation, a progress
+          // cancel) aborts this controller; the index hands its signal to each parse, which stops at once.
+          const cancelled = token.onCancellationRequested(() => controller.abort());
+          const result = await engine.index
+            .update(changes, {
+              signal: controller.signal,
+              progress: (p) => progress.report({ message: `${p.message} (${p.done}/${p.total})` }),
+            })
+            .finally(() => cancelled.dispose());
           this.options.logger.info(
             `${title}: ${result.filesRead} files read, ${result.filesRemoved} removed, ` +
               `${result.paragraphsEmbedded} paragraphs embedded in ${((performance.now() - started) / 1000).toFixed(1)} s` +

@@ -8,6 +8,7 @@
  * - `emptyParagraphsDocx`: a DOCX whose document.xml is megabytes of `<w:p/>` (30 MiB deflates to ~50 KB).
  * - `hugeImageDocx`: a real one-paragraph DOCX with an image that inflates to 1 GiB (~1 MB on disk).
  * - `emptyParagraphsXml`: a USPTO grant whose description is megabytes of `<p/>`.
+ * - `inflatingStreamPdf`: a 1 MB PDF whose content stream inflates to 1 GiB (not in the issue; same kind).
  */
 import { crc32, constants as zlibConstants, deflateRawSync } from 'node:zlib';
 
@@ -159,6 +160,13 @@ export function emptyParagraphsDocx(xmlBytes = 30 * 1024 * 1024): Uint8Array {
   return writeZip(docxParts(head + '<w:p/>'.repeat(Math.ceil(xmlBytes / 6))));
 }
 
+/** A DOCX of one paragraph holding `runs` empty runs (`<w:r/>`): few paragraphs, millions of elements. */
+export function emptyRunsDocx(runs: number): Uint8Array {
+  return writeZip(
+    docxParts(`<w:p>${'<w:r/>'.repeat(runs)}</w:p>${paragraph('1. A method comprising reading.')}`),
+  );
+}
+
 /** How many `<w:p/>` `emptyParagraphsDocx(xmlBytes)` writes. */
 export function emptyParagraphCount(xmlBytes: number): number {
   return Math.ceil(xmlBytes / 6);
@@ -229,6 +237,54 @@ export function fanOutPdf(options: { levels?: number; fanout?: number } = {}): U
   for (let id = 1; id < objects.length; id++) pdf += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
   pdf += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return encoder.encode(pdf);
+}
+
+/**
+ * A one-page PDF whose content stream is FlateDecode data that inflates to `inflatedBytes` of spaces
+ * (1 GiB by default, ~1 MB on disk) before its one line of text.
+ */
+export function inflatingStreamPdf(inflatedBytes = 1024 * 1024 * 1024): Uint8Array {
+  const MiB = 1024 * 1024;
+  const chunk = new Uint8Array(MiB).fill(0x20);
+  const block = deflateRawSync(chunk, { level: 9, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const text = encoder.encode('BT /F1 12 Tf 72 720 Td ([0001] The text after the spaces.) Tj ET');
+  const tail = deflateRawSync(text, { level: 9 });
+  const count = Math.ceil(inflatedBytes / MiB);
+  // A zlib stream: header, the raw deflate blocks, then an Adler-32 that pdfjs does not check.
+  const body = new Uint8Array(2 + block.length * count + tail.length + 4);
+  body.set([0x78, 0xda], 0);
+  for (let i = 0; i < count; i++) body.set(block, 2 + i * block.length);
+  body.set(tail, 2 + block.length * count);
+  const objects = [
+    '',
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Count 1 /Kids [3 0 R] >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    '',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  const offsets: number[] = [];
+  const push = (bytes: Uint8Array | string) => {
+    const b = typeof bytes === 'string' ? encoder.encode(bytes) : bytes;
+    parts.push(b);
+    length += b.length;
+  };
+  push('%PDF-1.4\n');
+  for (let id = 1; id < objects.length; id++) {
+    offsets[id] = length;
+    if (id === 4) {
+      push(`4 0 obj\n<< /Length ${body.length} /Filter /FlateDecode >>\nstream\n`);
+      push(body);
+      push('\nendstream\nendobj\n');
+    } else push(`${id} 0 obj\n${objects[id]}\nendobj\n`);
+  }
+  const xref = length;
+  let table = `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  for (let id = 1; id < objects.length; id++) table += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
+  push(`${table}trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return concat(parts);
 }
 
 /** The pages `fanOutPdf(options)` declares. */

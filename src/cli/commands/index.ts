@@ -164,8 +164,14 @@ export function createIndexCommand(paths: CliPaths): CliCommand {
       if (dir === undefined || positionals.length > 1) throw new CliError('give one folder to index', 2);
       const logger = stderrLogger(io, flags.has('--verbose'));
       const { index, embedder } = await openFolderIndex(paths, dir, values, logger);
+      // Ctrl-C: stop reading and embedding, save what is done (the next run resumes from it), then leave at
+      // once. A second Ctrl-C (the default action again) ends the process without saving.
       const controller = new AbortController();
-      const onSignal = (): void => controller.abort();
+      let interrupted = false;
+      const onSignal = (): void => {
+        interrupted = true;
+        controller.abort();
+      };
       process.once('SIGINT', onSignal);
       try {
         const started = performance.now();
@@ -192,7 +198,13 @@ export function createIndexCommand(paths: CliPaths): CliCommand {
         return result.cancelled ? 130 : 0;
       } finally {
         process.removeListener('SIGINT', onSignal);
-        await index.dispose();
+        await index.dispose(); // saves the cache
+        if (interrupted) {
+          // Waiting for the embedding worker would cost its current batch (seconds on a busy machine), and
+          // a worker inside onnxruntime's run cannot be terminated without aborting the process. The cache
+          // is saved: end as an interrupted program does, by the signal itself (the shell shows 130).
+          process.kill(process.pid, 'SIGINT');
+        }
         await embedder.dispose();
       }
     },

@@ -19,6 +19,11 @@ export const DOCX_LIMITS = {
   maxEntries: 10_000,
   /** Paragraph elements (`<w:p>`) in all parts together. */
   maxParagraphs: 200_000,
+  /**
+   * Elements of any kind in all parts together. mammoth holds ~1 KB per element (5.2 million `<w:p/>`
+   * took over 3 GB); a long Word application has a few hundred thousand (runs, properties, bookmarks).
+   */
+  maxElements: 2_000_000,
 };
 
 /**
@@ -33,11 +38,17 @@ function mebibytes(n: number): string {
   return `${Number((n / 1024 / 1024).toFixed(1))} MiB`;
 }
 
-/** Paragraph start tags (`<w:p>`, `<w:p/>`, `<w:p w:rsidR=…>`, any prefix) in UTF-8 XML bytes. Linear. */
-export function countParagraphTags(bytes: Uint8Array): number {
+/**
+ * Start tags in UTF-8 XML bytes: all of them (`elements`), and those of paragraphs (`<w:p>`, `<w:p/>`,
+ * `<w:p w:rsidR=…>`, any prefix). Linear.
+ */
+export function countTags(bytes: Uint8Array): { elements: number; paragraphs: number } {
   let count = 0;
+  let elements = 0;
   const n = bytes.length;
   for (let i = bytes.indexOf(0x3c); i >= 0 && i < n; i = bytes.indexOf(0x3c, i + 1)) {
+    const first = bytes[i + 1];
+    if (first !== 0x2f && first !== 0x3f && first !== 0x21) elements++; // not </, <?, <!
     let j = i + 1;
     // An optional prefix: name characters up to a colon (bounded: prefixes are short).
     let k = j;
@@ -64,7 +75,7 @@ export function countParagraphTags(bytes: Uint8Array): number {
     )
       count++;
   }
-  return count;
+  return { elements, paragraphs: count };
 }
 
 /**
@@ -108,18 +119,30 @@ async function readTextParts(bytes: Uint8Array, file: string): Promise<Map<strin
         );
     }
     let paragraphs = 0;
+    let elements = 0;
     for (const entry of entries) {
       if (!isTextPart(entry.fileName)) continue;
       const stream = await zip.openReadStreamPromise(entry);
       const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      const data = new Uint8Array(Buffer.concat(chunks));
-      paragraphs += countParagraphTags(data);
-      if (paragraphs > DOCX_LIMITS.maxParagraphs)
-        throw refuse(
-          `has more than ${DOCX_LIMITS.maxParagraphs.toLocaleString('en-US')} paragraphs (the limit; ${entry.fileName} alone has ${countParagraphTags(data).toLocaleString('en-US')}).`,
-        );
-      parts.set(entry.fileName, data);
+      // Counted while inflating, so a bomb stops at the limit, not after inflating everything. (A tag
+      // split between two chunks is missed: the count is a lower bound, which is fine for a limit.)
+      for await (const chunk of stream) {
+        const tags = countTags(chunk as Buffer);
+        paragraphs += tags.paragraphs;
+        elements += tags.elements;
+        const over =
+          paragraphs > DOCX_LIMITS.maxParagraphs
+            ? `${DOCX_LIMITS.maxParagraphs.toLocaleString('en-US')} paragraphs`
+            : elements > DOCX_LIMITS.maxElements
+              ? `${DOCX_LIMITS.maxElements.toLocaleString('en-US')} XML elements`
+              : undefined;
+        if (over) {
+          stream.destroy();
+          throw refuse(`has more than ${over} (the limit; counted in ${entry.fileName}).`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      parts.set(entry.fileName, new Uint8Array(Buffer.concat(chunks)));
     }
   } finally {
     zip.close();

@@ -1,4 +1,6 @@
 import type * as PdfjsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { Buffer } from 'node:buffer';
+import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { DocumentError } from './errors';
 import { layoutText, type PageContent } from './pdf-layout';
 
@@ -21,6 +23,63 @@ let pdfjsLoading: Promise<Pdfjs> | undefined;
  * page tree's own (/Count), read before any page: a file above the limit is refused at once.
  */
 export const MAX_PDF_PAGES = 5_000;
+
+/**
+ * What the FlateDecode streams pdfjs reads for text (page contents, fonts, object streams; not images,
+ * which text extraction never decodes) may inflate to. pdfjs inflates a stream whole into buffers outside
+ * the V8 heap, where the worker's heap limit does not reach: a 1 MB PDF whose content stream inflated to
+ * 1 GiB ran into the 30 s deadline at 1.2 GB. A page's content stream is typically under 1 MB.
+ */
+export const PDF_STREAM_LIMITS = {
+  /** One stream, inflated. */
+  maxStreamBytes: 64 * 1024 * 1024,
+  /** All such streams of the file together, inflated. */
+  maxTotalBytes: 256 * 1024 * 1024,
+};
+
+/**
+ * Refuses a PDF whose text-bearing FlateDecode streams inflate past `PDF_STREAM_LIMITS`, before pdfjs sees
+ * it. Each stream is inflated here with an output cap (so the check itself is bounded) and dropped; a
+ * stream this cannot inflate (damaged, or another filter first) is left to pdfjs.
+ */
+export function checkPdfStreams(bytes: Uint8Array, file: string): void {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const mib = (n: number) => `${n / 1024 / 1024} MiB`;
+  const keyword = /\bstream\r?\n/g;
+  let total = 0;
+  for (let match = keyword.exec(text); match; match = keyword.exec(text)) {
+    const start = match.index + match[0].length;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) break;
+    keyword.lastIndex = end;
+    // The stream's dictionary: back to its "obj" keyword, at most 4 KB.
+    const from = Math.max(text.lastIndexOf('obj', match.index), match.index - 4096);
+    const dictionary = text.slice(from, match.index);
+    if (!/\/(?:FlateDecode|Fl)\b/.test(dictionary) || /\/Subtype\s*\/Image\b/.test(dictionary)) continue;
+    let inflated: number;
+    try {
+      inflated = inflateSync(bytes.subarray(start, end), {
+        maxOutputLength: PDF_STREAM_LIMITS.maxStreamBytes,
+        finishFlush: zlibConstants.Z_SYNC_FLUSH,
+      }).length;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') continue;
+      throw new DocumentError(
+        file,
+        'too-large',
+        `has a stream that inflates to more than ${mib(PDF_STREAM_LIMITS.maxStreamBytes)} (the limit per stream).`,
+      );
+    }
+    total += inflated;
+    if (total > PDF_STREAM_LIMITS.maxTotalBytes) {
+      throw new DocumentError(
+        file,
+        'too-large',
+        `has streams that inflate to more than ${mib(PDF_STREAM_LIMITS.maxTotalBytes)} together (the limit).`,
+      );
+    }
+  }
+}
 
 /**
  * The little of DOMMatrix pdfjs needs without a canvas: it builds one when its module loads (for canvas
@@ -135,6 +194,7 @@ export async function extractPdfTextHere(
   file: string,
   signal?: AbortSignal,
 ): Promise<string> {
+  checkPdfStreams(bytes, file);
   const pdfjs = await loadPdfjs();
   // pdfjs may take ownership of the buffer it is given: pass a copy, never the caller's bytes.
   const task = pdfjs.getDocument({

@@ -617,8 +617,9 @@ export class PassageIndex implements PassageSearchService {
   private removeFile(uri: string): void {
     const keys = this.files.get(uri);
     if (!keys) return;
-    for (const key of keys) this.removeDocument(key);
+    // Unlisted first, so removing each of a bulk file's thousands of documents does not rewrite the list.
     this.files.delete(uri);
+    for (const key of keys) this.removeDocument(key);
     this.dirty = true;
   }
 

@@ -202,7 +202,7 @@ export function hugeImageDocx(imageBytes = 1024 * 1024 * 1024): Uint8Array {
  * below, the last level `fanout` references to one page, so the tree declares fanout^levels pages (10⁹ by
  * default) in a few KB. The page is real (one line of text).
  */
-export function fanOutPdf(options: { levels?: number; fanout?: number } = {}): Uint8Array {
+export function fanOutPdf(options: { levels?: number; fanout?: number; content?: string } = {}): Uint8Array {
   const levels = options.levels ?? 9;
   const fanout = options.fanout ?? 10;
   // Objects: 1 catalog, 2..levels+1 page-tree nodes (2 is the root), levels+2 the page, then its content
@@ -223,7 +223,8 @@ export function fanOutPdf(options: { levels?: number; fanout?: number } = {}): U
   objects[pageId] =
     `<< /Type /Page /Parent ${levels + 1} 0 R /MediaBox [0 0 612 792] /Contents ${contentId} 0 R ` +
     `/Resources << /Font << /F1 ${fontId} 0 R >> >> >>`;
-  const text = 'BT /F1 12 Tf 72 720 Td ([0001] One page, referenced a billion times.) Tj ET';
+  const text =
+    options.content ?? 'BT /F1 12 Tf 72 720 Td ([0001] One page, referenced a billion times.) Tj ET';
   objects[contentId] = `<< /Length ${text.length} >>\nstream\n${text}\nendstream`;
   objects[fontId] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
   let pdf = '%PDF-1.4\n';
@@ -285,6 +286,16 @@ export function inflatingStreamPdf(inflatedBytes = 1024 * 1024 * 1024): Uint8Arr
   for (let id = 1; id < objects.length; id++) table += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
   push(`${table}trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return concat(parts);
+}
+
+/**
+ * A one-page PDF whose page shows `pieces` separate pieces of text: 50 lines on the page, written over
+ * and over (pdfjs drops text placed off the page).
+ */
+export function manyTextPiecesPdf(pieces: number): Uint8Array {
+  const shows: string[] = [];
+  for (let i = 0; i < pieces; i++) shows.push(`1 0 0 1 72 ${720 - (i % 50) * 14} Tm (claim 1 or) Tj`);
+  return fanOutPdf({ levels: 1, fanout: 1, content: `BT /F1 12 Tf ${shows.join(' ')} ET` });
 }
 
 /** The pages `fanOutPdf(options)` declares. */

@@ -15,7 +15,7 @@ import type { DocumentReply, DocumentRequest } from './document-thread';
 import { DocumentError } from './errors';
 import type { PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere } from './parse';
-import { isPdfjsException } from './pdf';
+import { isPdfjsException, onPdfPageRead, pdfjsWorkAbandoned } from './pdf';
 
 // pdfjs sometimes leaves one of its own promises rejected with nobody listening (a corrupt file): drop
 // those. Anything else is a bug here: let it end this worker, which the caller reports as an error.
@@ -62,18 +62,24 @@ function drain(): void {
     draining = false;
     return;
   }
-  // Started: the calling thread's deadline for this request runs from here.
-  port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  // Started: the calling thread's deadline for this request runs from here, and again from each page.
+  const alive = () => port?.postMessage({ id: request.id, more: true } satisfies DocumentReply);
+  alive();
+  onPdfPageRead(alive);
   const controller = controllers.get(request.id) ?? new AbortController();
   const started = controller.signal.aborted
     ? Promise.reject(new DocumentError(request.file, 'unreadable', 'was cancelled.'))
     : run(request, controller.signal);
+  // A PDF read given up mid-page leaves pdfjs working in this thread: ask to be replaced.
+  const retire = () => (pdfjsWorkAbandoned() ? { retire: true as const } : {});
   started
     .then(
-      (document) => port?.postMessage({ id: request.id, document } satisfies DocumentReply),
-      (error: unknown) => port?.postMessage(replyFor(request.id, error)),
+      (document) => port?.postMessage({ id: request.id, document, ...retire() } satisfies DocumentReply),
+      (error: unknown) =>
+        port?.postMessage({ ...replyFor(request.id, error), ...retire() } satisfies DocumentReply),
     )
     .finally(() => {
+      onPdfPageRead(undefined);
       controllers.delete(request.id);
       setImmediate(drain);
     });

@@ -230,10 +230,10 @@ export async function extractPdfTextHere(
     for (let n = 1; n <= pdf.numPages; n++) {
       signal?.throwIfAborted();
       const page = await pdf.getPage(n);
-      const content = await page.getTextContent();
+      const items = await readPageText(page, n, file, signal);
       const [x0 = 0, , x1 = 612] = page.view;
-      const pieces = content.items
-        .filter((i): i is TextItem & typeof i => 'str' in i)
+      const pieces = items
+        .filter((i): i is TextItem => 'str' in i)
         .map((i) => ({
           str: i.str,
           x: (i.transform[4] ?? 0) - x0,
@@ -243,6 +243,7 @@ export async function extractPdfTextHere(
         }));
       pages.push({ width: x1 - x0, pieces });
       page.cleanup();
+      pageListener?.();
     }
     return layoutText(pages);
   } catch (error) {
@@ -250,6 +251,66 @@ export async function extractPdfTextHere(
     if (error instanceof DocumentError) throw error;
     throw new DocumentError(file, 'malformed', `has a page pdfjs cannot read (${(error as Error).message}).`);
   } finally {
-    await pdf.destroy();
+    // Left mid-page, pdfjs would finish the page before `destroy` resolves: do not wait (see below).
+    if (abandoned) void pdf.destroy().catch(() => undefined);
+    else await pdf.destroy();
+  }
+}
+
+/**
+ * Text pieces a page may have. A dense page of a patent publication has a few thousand (one per word or
+ * line; per glyph in some PDFs, still under 10,000). A PDF mutated by the fuzz campaign had a page of
+ * millions that pdfjs took 55 s on (and then ran out of stack).
+ */
+export const MAX_PDF_TEXT_ITEMS_PER_PAGE = 50_000;
+
+let abandoned = false;
+
+/**
+ * Called after each page read: the document worker posts it as a sign of progress, which restarts the
+ * request's deadline (document-thread.ts), so a long PDF is bounded per page, not cut off as a whole.
+ */
+let pageListener: (() => void) | undefined;
+
+/** Sets (or clears) the listener told of each page read. One at a time: the document worker's requests. */
+export function onPdfPageRead(listener: (() => void) | undefined): void {
+  pageListener = listener;
+}
+
+/**
+ * True once a read was given up while pdfjs was still working on a page (a limit or an abort): pdfjs's
+ * "fake worker" runs in this thread and carries on with that page regardless, so the thread should be
+ * ended (the document worker asks the calling thread to replace it).
+ */
+export function pdfjsWorkAbandoned(): boolean {
+  return abandoned;
+}
+
+/** A page's text items, streamed so that a page over the limit, or an abort, stops the read at once. */
+async function readPageText(
+  page: Awaited<ReturnType<Awaited<ReturnType<Pdfjs['getDocument']>['promise']>['getPage']>>,
+  pageNumber: number,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<object[]> {
+  const reader = page.streamTextContent().getReader();
+  const items: object[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return items;
+    for (const item of (value as { items: object[] }).items) items.push(item);
+    if (signal?.aborted) {
+      abandoned = true;
+      signal.throwIfAborted();
+    }
+    if (items.length > MAX_PDF_TEXT_ITEMS_PER_PAGE) {
+      // Cancelling the stream makes pdfjs throw from its message handler: leave it unread instead.
+      abandoned = true;
+      throw new DocumentError(
+        file,
+        'too-large',
+        `has more than ${MAX_PDF_TEXT_ITEMS_PER_PAGE.toLocaleString('en-US')} pieces of text on page ${pageNumber} (the limit per page).`,
+      );
+    }
   }
 }

@@ -16,7 +16,7 @@ import {
   parseDocument,
 } from '../../../src/core/documents/index';
 import { DOCX_LIMITS } from '../../../src/core/documents/docx';
-import { MAX_PDF_PAGES } from '../../../src/core/documents/pdf';
+import { MAX_PDF_PAGES, MAX_PDF_TEXT_ITEMS_PER_PAGE } from '../../../src/core/documents/pdf';
 import {
   emptyParagraphCount,
   emptyParagraphsDocx,
@@ -28,6 +28,7 @@ import {
   ALIVE_MESSAGES,
   hugeImageDocx,
   inflatingStreamPdf,
+  manyTextPiecesPdf,
 } from '../../support/bombs';
 
 const DATA = join(__dirname, '../../../../shared/data');
@@ -95,6 +96,32 @@ describe('document bombs (issue 10)', () => {
     // Under the limit the same construction is an ordinary PDF: its text after 4 MiB of spaces is read.
     const small = await parseDocument(inflatingStreamPdf(4 * MB), 'small-stream.pdf');
     assert.match(small.paragraphs[0]?.text ?? '', /The text after the spaces/);
+  });
+
+  it('a PDF page of more text pieces than the limit is refused, and the busy pdfjs thread replaced', async (t) => {
+    // Found by the fuzz campaign (seed 20261130, #1915): a mutated page pdfjs read for 55 s.
+    const bytes = manyTextPiecesPdf(MAX_PDF_TEXT_ITEMS_PER_PAGE + 10_000);
+    const before = documentThreadStats();
+    const { outcome, ms } = await measured(() => parseDocument(bytes, 'many-pieces.pdf'));
+    t.diagnostic(
+      `${(bytes.length / MB).toFixed(1)} MB PDF of ${MAX_PDF_TEXT_ITEMS_PER_PAGE + 10_000} pieces: ${ms.toFixed(0)} ms`,
+    );
+    const error = documentError(outcome);
+    assert.equal(
+      error.message,
+      'many-pieces.pdf: has more than 50,000 pieces of text on page 1 (the limit per page).',
+    );
+    assert.ok(ms < 20_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(
+      documentThreadStats().workersRecycled - before.workersRecycled,
+      1,
+      'the worker was replaced',
+    );
+    const next = await parseDocument(readFileSync(SMALL_XML), SMALL_XML);
+    assert.ok(next.claims.length > 0);
+    // Under the limit the same page is read.
+    const fewer = await parseDocument(manyTextPiecesPdf(100), 'fewer-pieces.pdf');
+    assert.ok(fewer.sourceText?.includes('claim 1 or'), fewer.sourceText);
   });
 
   it('the 47 KB DOCX of 30 MiB of empty paragraphs is refused within 30 s and 1 GB', async (t) => {
@@ -225,6 +252,24 @@ describe('the document worker’s limits', () => {
       const ms = performance.now() - started;
       assert.ok(document.claims.length > 0);
       assert.ok(ms > deadlineMs * 2, `answered after ${ms.toFixed(0)} ms, over twice the deadline`);
+    } finally {
+      await parser.dispose();
+    }
+  });
+
+  it('each PDF page read restarts the deadline: a long PDF is bounded per page, not cut off', async (t) => {
+    const deadlineMs = 2_000;
+    const parser = new DocumentParser(undefined, { deadlineMs });
+    try {
+      await parser.parse(readFileSync(SMALL_XML), 'warm-up.xml', {});
+      await parser.parse(fanOutPdf({ levels: 1, fanout: 2 }), 'warm-up.pdf', {}).catch(() => undefined);
+      const started = performance.now();
+      // 4,096 pages of one repeated line: read to the end, then empty (the line is a running header).
+      await assert.rejects(parser.parse(fanOutPdf({ levels: 4, fanout: 8 }), 'long.pdf', {}), {
+        message: 'long.pdf: has no claims and no description paragraphs.',
+      });
+      const ms = performance.now() - started;
+      t.diagnostic(`4,096 pages in ${ms.toFixed(0)} ms with a ${deadlineMs} ms deadline`);
     } finally {
       await parser.dispose();
     }

@@ -10,6 +10,7 @@ import { checkSize, DEFAULT_MAX_BYTES, type ParseOptions, type TextFormat } from
 export {
   bulkKindOf,
   countDocuments,
+  describePosition,
   detectBulk,
   holdsSeveralDocuments,
   readDocuments,

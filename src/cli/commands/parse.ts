@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import {
   DEFAULT_MAX_BYTES,
+  describePosition,
   detectBulk,
   DocumentError,
   isIndependent,
@@ -167,7 +168,11 @@ async function parseBulk(path: string, maxBytes: number, asJsonLines: boolean, i
       read++;
       if (!asJsonLines)
         for (const warning of item.document.warnings ?? []) io.stderr(`warning: ${warning}\n`);
-      io.stdout(asJsonLines ? json(item.document) : summary(item.document));
+      io.stdout(
+        asJsonLines
+          ? json(item.document)
+          : `--- ${describePosition(item.position)}\n${summary(item.document)}`,
+      );
     }
   } catch (error) {
     if (error instanceof DocumentError) throw new CliError(error.message);

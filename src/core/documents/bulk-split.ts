@@ -150,6 +150,8 @@ export class DocumentSplitter {
     private readonly maxDocumentBytes: number,
     /** Count one UTF-16 unit per byte (a single-byte encoding such as ISO-8859-1). */
     private readonly singleByte = false,
+    /** Count lines and characters (a byte loop in JavaScript); off when only boundaries are wanted. */
+    private readonly trackPositions = true,
   ) {}
 
   /** Documents completed by this chunk. */
@@ -216,7 +218,7 @@ export class DocumentSplitter {
 
   private assign(data: Uint8Array, from: number, to: number, count = true): void {
     if (to <= from) return;
-    if (count) (this.counter as TextCounter).feed(data, from, to);
+    if (count && this.trackPositions) (this.counter as TextCounter).feed(data, from, to);
     this.size += to - from;
     if (this.headSize < PROLOG_BYTES) {
       const part = data.subarray(from, Math.min(to, from + PROLOG_BYTES - this.headSize));

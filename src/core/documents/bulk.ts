@@ -81,7 +81,7 @@ class ItemGate {
 }
 
 /** Zip entries read as bulk files (other entries are passed over). */
-const ENTRY_PATTERN = /\.(?:xml|txt|greenbook)$/i;
+const ENTRY_PATTERN = /\.(?:xml|sgml?|txt|greenbook)$/i;
 const CHUNK_BYTES = 256 * 1024;
 /** How far `detectBulk` reads looking for a second document before it decides "one document". */
 const DETECT_LIMIT = 64 * 1024 * 1024;
@@ -112,13 +112,34 @@ export function countDocuments(bytes: Uint8Array, stopAt = Number.POSITIVE_INFIN
   const kind = bulkKindOf(bytes);
   if (!kind) return 0;
   // Buffering nothing: only boundaries are wanted.
-  const splitter = new DocumentSplitter(kind, 0);
+  const splitter = new DocumentSplitter(kind, 0, false, false);
   let count = 0;
   for (let start = 0; start < bytes.length && count < stopAt; start += CHUNK_BYTES) {
     count += splitter.push(bytes.subarray(start, start + CHUNK_BYTES)).length;
   }
   if (count < stopAt) count += splitter.end().length;
   return count;
+}
+
+/**
+ * Whether `bytes` hold more than one document, checked in slices that yield to the event loop (a 45 MB
+ * file takes about 0.1 s to scan): for a caller on a thread that must stay responsive (the index).
+ */
+export async function holdsSeveralDocuments(bytes: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+  const kind = bulkKindOf(bytes);
+  if (!kind) return false;
+  const splitter = new DocumentSplitter(kind, 0, false, false);
+  let sliceStart = performance.now();
+  for (let start = 0; start < bytes.length; start += CHUNK_BYTES) {
+    // One document completes only when the next starts: one completed means at least two.
+    if (splitter.push(bytes.subarray(start, start + CHUNK_BYTES)).length > 0) return true;
+    if (performance.now() - sliceStart > 8) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
+  }
+  return splitter.end().length > 1;
 }
 
 function isZipPath(path: string): boolean {
@@ -144,7 +165,7 @@ export async function detectBulk(path: string, signal?: AbortSignal): Promise<bo
       if (!splitter) {
         const kind = bulkKindOf(chunk);
         if (!kind) return false;
-        splitter = new DocumentSplitter(kind, 0);
+        splitter = new DocumentSplitter(kind, 0, false, false);
       }
       count += splitter.push(chunk).length;
       // A document is complete only when the next one starts: one completed means two documents.
@@ -417,7 +438,7 @@ export async function* readDocuments(path: string, options: BulkReadOptions = {}
   }
   try {
     if (entries.length === 0) {
-      throw new DocumentError(path, 'empty', 'holds no .xml, .txt or .greenbook file.');
+      throw new DocumentError(path, 'empty', 'holds no .xml, .sgm, .txt or .greenbook file.');
     }
     const totalBytes = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
     const progress = (bytes: number) => {

@@ -10,7 +10,9 @@ import { checkSize, DEFAULT_MAX_BYTES, type ParseOptions, type TextFormat } from
 export {
   bulkKindOf,
   countDocuments,
+  describePosition,
   detectBulk,
+  holdsSeveralDocuments,
   readDocuments,
   type BulkItem,
   type BulkKind,

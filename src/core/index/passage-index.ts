@@ -14,7 +14,7 @@ import { basename, sep } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { rename } from 'node:fs/promises';
 import type { BulkItem } from '../documents/bulk';
-import { countDocuments } from '../documents/bulk';
+import { holdsSeveralDocuments } from '../documents/bulk';
 import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
@@ -500,7 +500,8 @@ export class PassageIndex implements PassageSearchService {
         failed.push(`${file.uri}: over the size limit (${formatBytes(bytes.length)})`);
         return undefined;
       }
-      if (bulk && countDocuments(bytes, 2) > 1) return this.readBulk(bulk, file, failed, signal, onDocuments);
+      if (bulk && (await holdsSeveralDocuments(bytes, signal)))
+        return this.readBulk(bulk, file, failed, signal, onDocuments);
       document = await this.options.parse(bytes, file.uri, { maxBytes, signal });
     } catch (error) {
       if (signal.aborted) return undefined;
@@ -636,8 +637,9 @@ export class PassageIndex implements PassageSearchService {
   private removeFile(uri: string): void {
     const keys = this.files.get(uri);
     if (!keys) return;
-    for (const key of keys) this.removeDocument(key);
+    // Unlisted first, so removing each of a bulk file's thousands of documents does not rewrite the list.
     this.files.delete(uri);
+    for (const key of keys) this.removeDocument(key);
     this.dirty = true;
   }
 

@@ -118,11 +118,17 @@ describe('bulk files', () => {
     }
   });
 
-  it('parse --jsonl of a single document prints it as --json does; --json of a bulk file says to use --jsonl', async () => {
+  it("parse --jsonl of a single document prints it as --json does; a bulk file's summaries are headed by their place; --json of a bulk file says to use --jsonl", async () => {
     const single = await runCli(['parse', US[0]!, '--json']);
     const lines = await runCli(['parse', US[0]!, '--jsonl']);
     assert.equal(lines.code, 0);
     assert.equal(lines.stdout, single.stdout);
+    const summaries = await runCli(['parse', bulkPath]);
+    assert.equal(summaries.code, 0);
+    assert.deepEqual(
+      summaries.stdout.match(/^--- document \d+ \(line \d+\)$/gm)?.map((l) => l.split(' ')[2]),
+      ['1', '2', '3', '4', '5'],
+    );
     const refused = await runCli(['parse', bulkPath, '--json']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /holds several documents: use --jsonl/);

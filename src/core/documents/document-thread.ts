@@ -83,14 +83,6 @@ export const ABORT_GRACE_MS = 300;
  */
 export const WORKER_START_ALLOWANCE_MS = 30_000;
 
-/**
- * Requests one worker serves before it is replaced (between requests). Over the 10,000 inputs of a fuzz
- * campaign in one worker the process's RSS rose from ~300 MB to ~780 MB (pdfjs and mammoth keep caches
- * across documents); a fresh worker now and then keeps such growth from ever meeting the heap limit
- * in the middle of a document.
- */
-export const REQUESTS_PER_WORKER = 1_000;
-
 /** Limits of a `DocumentParser`'s worker; each defaults to the constant of the same meaning above. */
 export interface DocumentWorkerLimits {
   deadlineMs?: number;
@@ -176,8 +168,6 @@ class DocumentWorker {
   private running: Running | undefined;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Requests sent to the current worker. */
-  private served = 0;
   private readonly deadlineMs: number;
   private readonly heapMb: number;
   private readonly abortGraceMs: number;
@@ -239,17 +229,12 @@ class DocumentWorker {
       return;
     }
     const job = this.queue.shift() as Job;
-    if (this.worker && this.served >= REQUESTS_PER_WORKER) {
-      void this.worker.terminate();
-      this.worker = undefined;
-    }
     const fresh = !this.worker;
     const worker = this.start();
     const running: Running = { job, worker, watchdog: setTimeout(() => undefined, 0) };
     this.running = running;
     // The worker's first message for it ("started") re-arms the plain deadline.
     this.arm(running, this.deadlineMs + (fresh ? WORKER_START_ALLOWANCE_MS : 0));
-    this.served++;
     // Cloned, not transferred: the caller's bytes stay the caller's.
     worker.postMessage({ ...job.body, id: job.id } as DocumentRequest);
   }
@@ -350,7 +335,6 @@ class DocumentWorker {
         })
       : new Worker(this.script, { resourceLimits });
     stats.workersStarted++;
-    this.served = 0;
     worker.on('message', (reply: DocumentReply) => this.onMessage(worker, reply));
     worker.on('error', (error) => this.onFailure(worker, error, undefined));
     worker.on('exit', (code) => this.onFailure(worker, undefined, code));

@@ -33,7 +33,16 @@ import type {
   UpdateResult,
 } from '../search/types';
 import type { DocumentSource, SourceFile } from './source';
-import { loadStore, saveStore, type StoredDocument, type StoredParagraph, type StoreIdentity } from './store';
+import {
+  documentKeyOf,
+  loadStore,
+  saveStore,
+  type StoredDocument,
+  type StoredParagraph,
+  type StoreIdentity,
+} from './store';
+
+export { documentKeyOf } from './store';
 
 /** How a paragraph's match text becomes the texts that are embedded (one vector each). */
 export interface EmbeddingRecipe {
@@ -103,17 +112,6 @@ export interface BulkReader {
   read(uri: string, options: { signal: AbortSignal; maxDocumentBytes?: number }): AsyncIterable<BulkItem>;
   /** Per-document size limit inside a bulk file (default: the parser's, 20 MB). */
   maxDocumentBytes?: number;
-}
-
-/**
- * The identity of a document in the index: its file's uri, and for a document inside a bulk file the
- * uri plus its place there (`<uri>#<n>`, `<uri>#<entry>#<n>` in a zip). Citation keys (D1, D2…) are given
- * per identity, so each patent of a bulk file is cited on its own.
- */
-export function documentKeyOf(stored: Pick<StoredDocument, 'uri' | 'part'>): string {
-  if (!stored.part) return stored.uri;
-  const entry = stored.part.entry !== undefined ? `${stored.part.entry}#` : '';
-  return `${stored.uri}#${entry}${stored.part.ordinal}`;
 }
 
 /** Errors of one bulk file listed in full; beyond them only counted. */
@@ -565,6 +563,9 @@ export class PassageIndex implements PassageSearchService {
     document: PatentDocument,
     part?: NonNullable<StoredDocument['part']>,
   ): StoredDocument {
+    // What the parser repaired or left out (damaged XML, a limit): the user should know the text may be
+    // incomplete. Each sentence names the file (and line); logged once per index.
+    for (const warning of document.warnings ?? []) this.reportOnce(`warning:${warning}`, warning);
     const paragraphs: StoredParagraph[] = document.paragraphs
       .filter((p) => p.matchText.trim().length > 0)
       .map((p) => {

@@ -61,6 +61,17 @@ export interface StoredDocument {
   paragraphs: StoredParagraph[];
 }
 
+/**
+ * The identity of a document in the index: its file's uri, and for a document inside a bulk file the
+ * uri plus its place there (`<uri>#<n>`, `<uri>#<entry>#<n>` in a zip). Citation keys (D1, D2…) are given
+ * per identity, so each patent of a bulk file is cited on its own.
+ */
+export function documentKeyOf(stored: Pick<StoredDocument, 'uri' | 'part'>): string {
+  if (!stored.part) return stored.uri;
+  const entry = stored.part.entry !== undefined ? `${stored.part.entry}#` : '';
+  return `${stored.uri}#${entry}${stored.part.ordinal}`;
+}
+
 /** What must match for stored vectors to be usable. */
 export interface StoreIdentity {
   modelId: string;
@@ -193,7 +204,7 @@ async function readStore(path: string, expected: StoreIdentity): Promise<StoreLo
   const vectors = await readVectors(vectorBytes, header);
   if (!vectors) return corrupt('inconsistent vector section');
   const documents: StoredDocument[] = [];
-  const uris = new Set<string>();
+  const keys = new Set<string>();
   let sliceStart = performance.now();
   // One record at a time, decoded from the bytes: no giant string of the whole section.
   for (let start = 0; start < documentBytes.length;) {
@@ -204,8 +215,9 @@ async function readStore(path: string, expected: StoreIdentity): Promise<StoreLo
     if (!line) continue;
     try {
       const document = readDocumentRecord(JSON.parse(line));
-      if (uris.has(document.uri)) throw new ShapeError(`${document.uri.slice(0, 200)} is stored twice`);
-      uris.add(document.uri);
+      const key = documentKeyOf(document);
+      if (keys.has(key)) throw new ShapeError(`${key.slice(0, 200)} is stored twice`);
+      keys.add(key);
       documents.push(document);
     } catch (error) {
       const why = error instanceof ShapeError ? `: ${error.message}` : ' (not JSON)';

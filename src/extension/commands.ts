@@ -18,6 +18,8 @@ export interface CommandDeps {
   notifier: Notifier;
   logger: Logger;
   reindex: () => Promise<void>;
+  /** Stops the indexing in progress; false when none was running. */
+  cancelIndexing: () => boolean;
   showLog: () => void;
 }
 
@@ -92,6 +94,10 @@ export function registerCommands(deps: CommandDeps, tracker: EditorTracker): vsc
       } catch (error) {
         deps.notifier.error(`Re-indexing failed: ${describeError(error)}`, error);
       }
+    }),
+    vscode.commands.registerCommand('patentPassages.cancelIndexing', () => {
+      if (!deps.cancelIndexing())
+        void vscode.window.showInformationMessage('Patent Passages is not indexing.');
     }),
     vscode.commands.registerCommand('patentPassages.exportResults', async () => {
       const results = currentResults();

@@ -80,6 +80,9 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly editTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private updateController: AbortController | undefined;
+  /** Every update running now (full or incremental): what "Cancel Indexing" stops. */
+  private readonly runningUpdates = new Set<AbortController>();
+  private indexingContext = false;
   private lastStatus: IndexStatus = { state: 'indexing', documents: 0, paragraphs: 0, modelId: '' };
   private modelLabel = '…';
   private disposed = false;
@@ -178,6 +181,18 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
 
   private ready(): Promise<Engine> {
     return this.engine ? Promise.resolve(this.engine) : this.start();
+  }
+
+  /**
+   * Stops every update running now ("Cancel Indexing"): reading stops within a second (each parse gets the
+   * signal), what was indexed so far is kept and saved, and the next change or re-index goes on from there.
+   * Returns whether anything was running.
+   */
+  cancelIndexing(): boolean {
+    const running = [...this.runningUpdates];
+    for (const controller of running) controller.abort();
+    if (running.length) this.options.logger.info('Indexing cancelled by the user.');
+    return running.length > 0;
   }
 
   /** Re-reads every file (cancelling an update in progress). */
@@ -283,6 +298,8 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
       this.updateController = controller;
     }
     const started = performance.now();
+    this.runningUpdates.add(controller);
+    this.setIndexingContext();
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Patent Passages: ${title}` },
@@ -308,7 +325,17 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
       this.options.notifier.error(`Indexing failed: ${describeError(error)}`, error);
     } finally {
       if (this.updateController === controller) this.updateController = undefined;
+      this.runningUpdates.delete(controller);
+      this.setIndexingContext();
     }
+  }
+
+  /** `patentPassages.indexing` shows "Cancel Indexing" (palette, sidebar title) only while it can act. */
+  private setIndexingContext(): void {
+    const indexing = this.runningUpdates.size > 0;
+    if (indexing === this.indexingContext) return;
+    this.indexingContext = indexing;
+    void vscode.commands.executeCommand('setContext', 'patentPassages.indexing', indexing);
   }
 
   // ---- keeping the index current --------------------------------------------------------------------
@@ -444,6 +471,7 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.updateController?.abort();
+    for (const controller of this.runningUpdates) controller.abort();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const timer of this.editTimers.values()) clearTimeout(timer);
     for (const s of this.subscriptions) s.dispose();

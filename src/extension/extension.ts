@@ -90,7 +90,17 @@ export function activate(context: vscode.ExtensionContext): PatentPassagesApi {
     }),
     vscode.languages.registerHoverProvider(CLAIM_SELECTOR, new ClaimHoverProvider(models, service)),
     ...registerCommands(
-      { models, panel, sidebar, actions, notifier, logger, reindex: () => engine.reindex(), showLog },
+      {
+        models,
+        panel,
+        sidebar,
+        actions,
+        notifier,
+        logger,
+        reindex: () => engine.reindex(),
+        cancelIndexing: () => engine.cancelIndexing(),
+        showLog,
+      },
       tracker,
     ),
     vscode.workspace.onDidChangeConfiguration((e) => {

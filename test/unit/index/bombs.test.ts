@@ -9,23 +9,12 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliCommand } from '../../../src/cli/command';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { createSearchCommand } from '../../../src/cli/commands/search';
 import { emptyParagraphsDocx, fanOutPdf, hugeImageDocx } from '../../support/bombs';
-import { REPO_ROOT, WORKER_BOOTSTRAP, workspaceWith } from './helpers';
+import { REPO_ROOT, runCli, WORKER_BOOTSTRAP, workspaceWith } from './helpers';
 
 const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
-
-async function run(
-  command: CliCommand,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 test('a folder of bombs and a valid USPTO XML indexes within a minute; the XML is searchable, each bomb named', async (t) => {
   const dir = await workspaceWith(['uspto/US08930553.xml']);
@@ -33,7 +22,7 @@ test('a folder of bombs and a valid USPTO XML indexes within a minute; the XML i
   await writeFile(join(dir, 'empty-paragraphs.docx'), emptyParagraphsDocx());
   await writeFile(join(dir, 'huge-image.docx'), hugeImageDocx());
   const started = performance.now();
-  const indexed = await run(createIndexCommand(paths), [dir, '--json']);
+  const indexed = await runCli(createIndexCommand(paths), [dir, '--json']);
   const seconds = (performance.now() - started) / 1000;
   t.diagnostic(`indexed in ${seconds.toFixed(1)} s; stderr: ${indexed.stderr.trim()}`);
   assert.equal(indexed.code, 0, indexed.stderr);
@@ -48,7 +37,7 @@ test('a folder of bombs and a valid USPTO XML indexes within a minute; the XML i
     /empty-paragraphs\.docx: has more than 200,000 paragraphs \(the limit; counted in word\/document\.xml\)\./,
   );
 
-  const searched = await run(createSearchCommand(paths), [
+  const searched = await runCli(createSearchCommand(paths), [
     dir,
     '--query',
     'a vehicular display device that folds to expose a storage box',
@@ -97,7 +86,7 @@ test('Ctrl-C stops `index` within a second and leaves a cache the next run loads
   assert.ok(ms < 1_000, `exited ${ms.toFixed(0)} ms after SIGINT`);
 
   // The cache it left is whole: the next run loads it (no "damaged") and finishes the work.
-  const again = await run(createIndexCommand(paths), [dir, '--json', '--verbose']);
+  const again = await runCli(createIndexCommand(paths), [dir, '--json', '--verbose']);
   assert.equal(again.code, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /damaged|corrupt/i);
   const summary = JSON.parse(again.stdout) as { documents: number; pendingEmbeddings: number };

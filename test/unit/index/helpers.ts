@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CliCommand } from '../../../src/cli/command';
 import { parseDocument } from '../../../src/core/documents';
 import type { EmbedOptions, Embedder } from '../../../src/core/embedding/embedder';
 import type { Logger } from '../../../src/core/logger';
@@ -147,4 +148,15 @@ export async function realEmbedder(): Promise<Embedder> {
     idleTimeoutMs: 0,
     threads: 1,
   });
+}
+
+/** Runs a CLI command in this process with its output captured. */
+export async function runCli(
+  command: CliCommand,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
 }

@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliCommand } from '../../../src/cli/command';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { DEFAULT_MAX_BYTES, parseDocument } from '../../../src/core/documents';
-import { REPO_ROOT, SHARED_DATA, temporaryFolder, WORKER_BOOTSTRAP } from './helpers';
+import { REPO_ROOT, runCli, SHARED_DATA, temporaryFolder, WORKER_BOOTSTRAP } from './helpers';
 
 const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
-
-async function run(
-  command: CliCommand,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 /**
  * A real USPTO grant made larger than the parser's own 20 MB default: blank lines between its description
@@ -37,7 +26,7 @@ test('index --max-file-mb above the parser default (20 MB) indexes a larger docu
   const dir = await temporaryFolder('pp-max-file-');
   await largeValidDocument(dir);
 
-  const raised = await run(createIndexCommand(paths), [
+  const raised = await runCli(createIndexCommand(paths), [
     dir,
     '--max-file-mb',
     '30',
@@ -55,7 +44,7 @@ test('index --max-file-mb above the parser default (20 MB) indexes a larger docu
   );
   assert.equal(summary.paragraphs, original.paragraphs.filter((p) => p.matchText.trim()).length);
 
-  const lowered = await run(createIndexCommand(paths), [
+  const lowered = await runCli(createIndexCommand(paths), [
     dir,
     '--max-file-mb',
     '10',

@@ -2,36 +2,25 @@ import assert from 'node:assert/strict';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CliCommand } from '../../../src/cli/command';
 import { createEvalCommand } from '../../../src/cli/commands/eval';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { createSearchCommand } from '../../../src/cli/commands/search';
 import { main } from '../../../src/cli/main';
-import { REPO_ROOT, temporaryFolder, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
+import { REPO_ROOT, runCli, temporaryFolder, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
 
 // The commands as the bundle builds them, but with the worker run from source (no build needed).
 const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
 
-async function run(
-  command: CliCommand,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await command.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
-
 test('index then search a folder: JSON results with score, file, paragraph, text, range', async () => {
   const dir = await workspaceWith(['uspto/US08930553.xml', 'ep/application-v1-5-A1.xml']);
-  const indexed = await run(createIndexCommand(paths), [dir, '--json']);
+  const indexed = await runCli(createIndexCommand(paths), [dir, '--json']);
   assert.equal(indexed.code, 0, indexed.stderr);
   const summary = JSON.parse(indexed.stdout) as { documents: number; paragraphsEmbedded: number };
   assert.equal(summary.documents, 2);
   assert.ok(summary.paragraphsEmbedded > 50);
   assert.ok((await stat(join(dir, '.patent-passages', 'passages.ppidx'))).size > 10_000);
 
-  const searched = await run(createSearchCommand(paths), [
+  const searched = await runCli(createSearchCommand(paths), [
     dir,
     '--query',
     'a vehicular display device that folds to expose a storage box',
@@ -94,7 +83,7 @@ test('eval on a hand-checkable pairs file: metrics of every mode beside the BM25
     },
   ];
   await writeFile(pairs, rows.map((r) => JSON.stringify(r)).join('\n'));
-  const result = await run(createEvalCommand(paths), ['--pairs', pairs, '--json']);
+  const result = await runCli(createEvalCommand(paths), ['--pairs', pairs, '--json']);
   assert.equal(result.code, 0, result.stderr);
   const output = JSON.parse(result.stdout) as {
     passages: number;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import MiniSearch from 'minisearch';
 import type { Embedder } from '../../core/embedding';
-import { Analyzer, BASELINE_ANALYZER } from '../../core/search/analyzer';
-import { Bm25Index } from '../../core/search/bm25';
+import { Analyzer, BASELINE_ANALYZER, type AnalyzerOptions } from '../../core/search/analyzer';
+import { Bm25Index, DEFAULT_BM25, type Bm25Parameters } from '../../core/search/bm25';
 import { splitClaimElements } from '../../core/search/claim-query';
 import type { FusionOptions } from '../../core/search/fusion';
 import { DEFAULT_FUSION } from '../../core/search/fusion';
@@ -201,6 +201,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             { setting: 'product', label: 'product', measured: lexical },
           ]),
         );
+        rows.push(crossValidated('lexical: analyzer steps + k1, b by CV (72 settings)', lexicalGrid(task)));
         rows.push(
           crossValidated(
             'hybrid: linear weight by CV (0 … 0.5)',
@@ -223,7 +224,11 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             name: 'dense float32 (no quantisation)',
             ...denseFloat(task, passageVectors, queryVectors),
           });
-          const fusionRuns = [DEFAULT_FUSION, ...comparedFusions].map((fusion) => ({
+          // The default first (chosen on ties); comparedFusions holds it too.
+          const fusions = [DEFAULT_FUSION, ...comparedFusions].filter(
+            (f, i, all) => all.findIndex((g) => describeFusion(g) === describeFusion(f)) === i,
+          );
+          const fusionRuns = fusions.map((fusion) => ({
             setting: fusion,
             label: describeFusion(fusion),
             measured: run('hybrid', fusion),
@@ -346,10 +351,17 @@ export function baselineMetrics(task: RetrievalTask): Measured {
   );
 }
 
-/** The baseline's top 10 per query; with `withinApplication`, among the query's application's paragraphs. */
-function baselineBm25(task: RetrievalTask): { rank(withinApplication?: boolean): string[][] } {
-  const analyzer = new Analyzer(BASELINE_ANALYZER);
-  const index = new Bm25Index();
+/**
+ * The baseline's top 10 per query (or of BM25 with other analyzer steps and parameters); with
+ * `withinApplication`, among the query's application's paragraphs.
+ */
+function baselineBm25(
+  task: RetrievalTask,
+  analyzerOptions: Required<AnalyzerOptions> = BASELINE_ANALYZER,
+  parameters: Bm25Parameters = DEFAULT_BM25,
+): { rank(withinApplication?: boolean): string[][] } {
+  const analyzer = new Analyzer(analyzerOptions);
+  const index = new Bm25Index(parameters);
   task.passages.forEach((p, i) => index.add(i, analyzer.terms(p)));
   return {
     rank: (withinApplication = false) =>
@@ -363,6 +375,34 @@ function baselineBm25(task: RetrievalTask): { rank(withinApplication?: boolean):
           .map((h) => String(h.slot));
       }),
   };
+}
+
+/**
+ * BM25 with each combination of the analyzer steps (patent stop words, suffix folding, splitting glued
+ * numerals) and k1 ∈ {0.9, 1.2, 1.5}, b ∈ {0.5, 0.75, 0.9}; the plain baseline first (chosen on ties).
+ */
+function lexicalGrid(task: RetrievalTask): { setting: string; label: string; measured: Measured }[] {
+  const relevant = task.queries.map((q) => q.relevant);
+  const grid: { setting: string; label: string; measured: Measured }[] = [];
+  for (const k1 of [1.2, 0.9, 1.5])
+    for (const b of [0.75, 0.5, 0.9])
+      for (let steps = 0; steps < 8; steps++) {
+        const options: Required<AnalyzerOptions> = {
+          patentStopWords: (steps & 1) !== 0,
+          stem: (steps & 2) !== 0,
+          splitDigits: (steps & 4) !== 0,
+        };
+        const names = Object.entries(options)
+          .filter(([, on]) => on)
+          .map(([name]) => name);
+        const label = `${names.length ? names.join('+') : 'plain'} k1 ${k1} b ${b}`;
+        grid.push({
+          setting: label,
+          label,
+          measured: measure(baselineBm25(task, options, { k1, b }).rank(), relevant),
+        });
+      }
+  return grid;
 }
 
 /** The exact expected figures of a random order of each query's application's paragraphs. */

@@ -41,6 +41,7 @@ Options:
   --long-text MODE    window-mean (default) | truncate | window-max
   --compare           also measure alternatives: float32 vs int8 vectors, fusion methods and
                       weights, element-wise matching, MiniSearch as the BM25 engine
+  --cv-seed N         seed of the assignment of applications to folds (default 1)
   --json              print JSON
 `;
 
@@ -81,11 +82,14 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
     usage,
     async run(args: string[], io: CliIo): Promise<number> {
       const { values, flags } = parseArgs(args, {
-        values: ['--pairs', '--model', '--long-text', '--threads'],
+        values: ['--pairs', '--model', '--long-text', '--threads', '--cv-seed'],
         flags: ['--json', '--compare'],
       });
       const file = values.get('--pairs');
       if (!file) throw new CliError('--pairs FILE is required', 2);
+      const cvSeedText = values.get('--cv-seed') ?? String(CV_SEED);
+      if (!/^\d{1,9}$/.test(cvSeedText)) throw new CliError('--cv-seed must be a whole number', 2);
+      const cvSeed = Number(cvSeedText);
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -112,7 +116,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           (c) =>
             c.measured.rankings.map((ranking, q) => ({ ranking, rr: c.measured.reciprocalRanks[q] ?? 0 })),
           (outcomes) => outcomes.reduce((sum, o) => sum + o.rr, 0) / Math.max(1, outcomes.length),
-          { folds: CV_FOLDS, seed: CV_SEED },
+          { folds: CV_FOLDS, seed: cvSeed },
         );
         return {
           name,
@@ -173,7 +177,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         ): Measured => {
           const rankings = task.queries.map((q, i) => {
             const own = task.applicationPassages.get(q.application);
-            return corpus
+            const ranking = corpus
               .search({
                 mode,
                 topK: 10,
@@ -187,6 +191,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
                   : {}),
               })
               .map((hit) => hit.paragraphId);
+            return withinApplication && own ? fillWithUnranked(ranking, own) : ranking;
           });
           return measure(rankings, relevant);
         };
@@ -257,6 +262,15 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
       const baseline = rows[0] as EvalRow;
       const withinBaseline = within[0] as EvalRow;
       const randomOrder = randomOrderRow(task);
+      // The random order as a row of per-query expectations, to compare the within rows with it.
+      const randomAsRow: EvalRow = {
+        name: 'random order',
+        queries: task.queries.length,
+        ...randomOrder.mean,
+        reciprocalRanks: randomOrder.reciprocalRanks,
+        hits: randomOrder.hits,
+        rankings: [],
+      };
       const applications = new Set(groups).size;
       const jsonRow = (row: EvalRow, base: EvalRow): Record<string, unknown> => {
         const { reciprocalRanks: _rr, hits: _hits, rankings: _rankings, ...printed } = row;
@@ -272,7 +286,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         model: embedder.modelId,
         crossValidation: {
           folds: Math.min(CV_FOLDS, applications),
-          seed: CV_SEED,
+          seed: cvSeed,
           groupedBy: 'patent_application_id',
           objective: 'mrr@10 on the other folds',
         },
@@ -288,8 +302,15 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
               (sum, q) => sum + (task.applicationPassages.get(q.application)?.size ?? 0),
               0,
             ) / task.queries.length,
-          rows: within.map((row) => jsonRow(row, withinBaseline)),
-          randomOrder,
+          rows: within.map((row) => {
+            const vs = versusBaseline(row, randomAsRow, groups);
+            return {
+              ...jsonRow(row, withinBaseline),
+              'mrr@10 vs random order': vs.mrr,
+              'accuracy@10 vs random order': vs.accuracy,
+            };
+          }),
+          randomOrder: randomOrder.mean,
         },
         timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
       };
@@ -302,7 +323,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           `${task.queries.length} queries of ${applications} applications, ${task.passages.length} passages ` +
             `of ${output.documents} documents, model ${output.model}\n` +
             `Rows "by CV": setting chosen by ${output.crossValidation.folds}-fold CV grouped by application ` +
-            `(seed ${CV_SEED}), figures out of fold. Δ = row − baseline, 95 % CI of a paired bootstrap ` +
+            `(seed ${cvSeed}), figures out of fold. Δ = row − baseline, 95 % CI of a paired bootstrap ` +
             `resampling applications (${BOOTSTRAP_ITERATIONS}×, seed ${BOOTSTRAP_SEED}).\n\n`,
         );
         io.stdout(formatTable(rows, baseline, groups));
@@ -310,7 +331,15 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           `\nWithin application: each claim ranked among its own application's cited paragraphs ` +
             `(${output.withinApplication.meanCandidates.toFixed(1)} on average)\n`,
         );
-        io.stdout(formatTable(within, withinBaseline, groups, randomOrder));
+        io.stdout(formatTable(within, withinBaseline, groups, randomOrder.mean));
+        io.stdout(
+          `Against the random order's expectation (same bootstrap):\n${within
+            .map((row) => {
+              const vs = versusBaseline(row, randomAsRow, groups);
+              return `  ${row.name}: ΔMRR@10 ${formatDifference(vs.mrr)}, Δacc@10 ${formatDifference(vs.accuracy)}`;
+            })
+            .join('\n')}\n`,
+        );
       }
       return 0;
     },
@@ -367,12 +396,13 @@ function baselineBm25(
     rank: (withinApplication = false) =>
       task.queries.map((q) => {
         const own = task.applicationPassages.get(q.application);
-        return index
+        const ranking = index
           .search(analyzer.terms(q.text))
           .filter((h) => !withinApplication || !own || own.has(String(h.slot)))
           .sort((a, b) => b.score - a.score || a.slot - b.slot)
           .slice(0, 10)
           .map((h) => String(h.slot));
+        return withinApplication && own ? fillWithUnranked(ranking, own) : ranking;
       }),
   };
 }
@@ -405,8 +435,29 @@ function lexicalGrid(task: RetrievalTask): { setting: string; label: string; mea
   return grid;
 }
 
+/**
+ * Within an application every candidate gets a place: the paragraphs a lexical search did not score
+ * (no shared term) follow in corpus order, so that all rows rank the same candidates as the random order.
+ */
+function fillWithUnranked(ranking: string[], candidates: ReadonlySet<string>): string[] {
+  const filled = [...ranking];
+  const ranked = new Set(ranking);
+  for (const id of [...candidates].sort((a, b) => Number(a) - Number(b))) {
+    if (filled.length >= 10) break;
+    if (!ranked.has(id)) filled.push(id);
+  }
+  return filled;
+}
+
 /** The exact expected figures of a random order of each query's application's paragraphs. */
-function randomOrderRow(task: RetrievalTask): Omit<RetrievalMetrics, 'queries'> {
+function randomOrderRow(task: RetrievalTask): {
+  mean: Omit<RetrievalMetrics, 'queries'>;
+  /** Per query, the expected reciprocal rank and hit@10, for paired comparisons. */
+  reciprocalRanks: number[];
+  hits: number[];
+} {
+  const reciprocalRanks: number[] = [];
+  const hits: number[] = [];
   const sums = {
     'accuracy@1': 0,
     'accuracy@3': 0,
@@ -421,9 +472,11 @@ function randomOrderRow(task: RetrievalTask): Omit<RetrievalMetrics, 'queries'> 
     const r = own ? [...q.relevant].filter((id) => own.has(id)).length : q.relevant.size;
     const expected = randomOrderExpectation(n, r);
     for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += expected[key];
+    reciprocalRanks.push(expected['mrr@10']);
+    hits.push(expected['accuracy@10']);
   }
   for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] /= task.queries.length;
-  return sums;
+  return { mean: sums, reciprocalRanks, hits };
 }
 
 function denseFloat(task: RetrievalTask, passages: Float32Array[], queries: Float32Array[]): Measured {
@@ -526,8 +579,7 @@ function formatTable(
     'ΔMRR@10 [95% CI]',
     'Δacc@10 [95% CI]',
   ];
-  const interval = (d: Difference): string =>
-    `${sign(d.difference)} [${sign(d.ci95[0])}, ${sign(d.ci95[1])}]`;
+  const interval = formatDifference;
   const lines = rows.map((r) => {
     const vs = versusBaseline(r, baseline, groups);
     return [
@@ -554,6 +606,10 @@ function formatTable(
     .filter((r) => r.chosenPerFold)
     .map((r) => `  ${r.name}: chosen per fold ${(r.chosenPerFold ?? []).join(' | ')}`);
   return `${[header, ...lines].map(format).join('\n')}\n* = the extension's default (mode hybrid, ${describeFusion(DEFAULT_FUSION)})\n${folds.length ? `${folds.join('\n')}\n` : ''}`;
+}
+
+function formatDifference(d: Difference): string {
+  return `${sign(d.difference)} [${sign(d.ci95[0])}, ${sign(d.ci95[1])}]`;
 }
 
 function sign(value: number): string {

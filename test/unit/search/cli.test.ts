@@ -69,6 +69,8 @@ test('bad arguments get a clear message and no stack trace', async () => {
   assert.match(stderr, /--mode must be hybrid, dense or lexical/);
   assert.equal(await main(['eval', '--pairs', '/nonexistent/pairs.jsonl'], io), 1);
   assert.match(stderr, /cannot read \/nonexistent\/pairs\.jsonl \(ENOENT\)/);
+  assert.equal(await main(['eval', '--pairs', '/nonexistent/pairs.jsonl', '--cv-seed', 'one'], io), 2);
+  assert.match(stderr, /--cv-seed must be a whole number/);
   assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
 });
 
@@ -156,6 +158,10 @@ test('eval --json on the dev set: rows with one default, cross-validated rows, w
     ['baseline-bm25', 'lexical', 'dense', 'hybrid'],
   );
   // Among ~15 candidates a random order already finds a relevant one in the top 10 most of the time.
+  for (const row of within.rows) {
+    const vs = row['mrr@10 vs random order'] as { difference: number; ci95: [number, number] };
+    assert.ok(vs.ci95[0] <= vs.difference && vs.difference <= vs.ci95[1], row.name);
+  }
   const randomAccuracy = within.randomOrder['accuracy@10'] ?? NaN;
   const randomMrr = within.randomOrder['mrr@10'] ?? NaN;
   assert.ok(randomAccuracy > 0.5 && randomAccuracy < 1, String(randomAccuracy));

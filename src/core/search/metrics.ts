@@ -57,7 +57,16 @@ export function retrievalMetrics(
 export interface RetrievalTask {
   /** Distinct paragraphs, id = index as a string. */
   passages: string[];
-  queries: { text: string; relevant: Set<string> }[];
+  /** Per passage, its document (`cited_document_id`; '' when the line has none). */
+  documents: string[];
+  queries: {
+    text: string;
+    relevant: Set<string>;
+    /** The claim's application (`patent_application_id`; '' when absent): the unit of CV and bootstrap. */
+    application: string;
+  }[];
+  /** Per application, the ids of every paragraph cited for it (label 0 or 1). */
+  applicationPassages: Map<string, Set<string>>;
 }
 
 /**
@@ -67,8 +76,10 @@ export interface RetrievalTask {
  */
 export function buildRetrievalTask(jsonl: string, file = 'pairs'): RetrievalTask {
   const passages: string[] = [];
+  const documents: string[] = [];
   const passageId = new Map<string, string>();
-  const queries = new Map<string, Set<string>>();
+  const queries = new Map<string, { relevant: Set<string>; application: string }>();
+  const applicationPassages = new Map<string, Set<string>>();
   jsonl.split(/\r?\n/).forEach((line, index) => {
     if (!line.trim()) return;
     let row: unknown;
@@ -81,7 +92,15 @@ export function buildRetrievalTask(jsonl: string, file = 'pairs'): RetrievalTask
       text,
       text_b: textB,
       label,
-    } = (row ?? {}) as { text?: unknown; text_b?: unknown; label?: unknown };
+      patent_application_id: applicationField,
+      cited_document_id: documentField,
+    } = (row ?? {}) as {
+      text?: unknown;
+      text_b?: unknown;
+      label?: unknown;
+      patent_application_id?: unknown;
+      cited_document_id?: unknown;
+    };
     if (typeof text !== 'string' || typeof textB !== 'string') {
       throw new Error(`${file}:${index + 1}: needs string fields "text" and "text_b"`);
     }
@@ -89,15 +108,27 @@ export function buildRetrievalTask(jsonl: string, file = 'pairs'): RetrievalTask
     if (id === undefined) {
       id = String(passages.length);
       passages.push(textB);
+      documents.push(documentField === undefined ? '' : String(documentField));
       passageId.set(textB, id);
     }
+    const application = applicationField === undefined ? '' : String(applicationField);
+    const cited = applicationPassages.get(application) ?? new Set<string>();
+    cited.add(id);
+    applicationPassages.set(application, cited);
     if (Number(label) === 1) {
-      const set = queries.get(text) ?? new Set<string>();
-      set.add(id);
-      queries.set(text, set);
+      // A claim keeps the application of its first label-1 line (in the PatentMatch data each claim
+      // text belongs to one application).
+      const query = queries.get(text) ?? { relevant: new Set<string>(), application };
+      query.relevant.add(id);
+      queries.set(text, query);
     }
   });
-  return { passages, queries: [...queries].map(([text, relevant]) => ({ text, relevant })) };
+  return {
+    passages,
+    documents,
+    queries: [...queries].map(([text, q]) => ({ text, relevant: q.relevant, application: q.application })),
+    applicationPassages,
+  };
 }
 
 /** Per query: 1/rank of the first relevant passage within the top 10, else 0 (the terms of MRR@10). */
@@ -115,29 +146,45 @@ export function reciprocalRanks(
  * Paired bootstrap of the mean difference `a − b` over queries: the mean and a 95 % interval
  * (percentiles of `iterations` resamples, seeded so a run is reproducible). An interval above 0 means
  * `a` is better than `b` beyond the luck of which queries the set happens to hold.
+ *
+ * With `clusters` (one label per query, e.g. its application) whole clusters are resampled, not single
+ * queries: claims of one application share their cited paragraphs, so they succeed or fail together,
+ * and resampling them one by one would make the interval too narrow.
  */
 export function pairedBootstrap(
   a: readonly number[],
   b: readonly number[],
   iterations = 2000,
   seed = 42,
+  clusters?: readonly string[],
 ): { mean: number; low: number; high: number } {
   const n = Math.min(a.length, b.length);
   const differences = Array.from({ length: n }, (_, i) => (a[i] ?? 0) - (b[i] ?? 0));
   const mean = differences.reduce((s, x) => s + x, 0) / Math.max(1, n);
-  let state = seed >>> 0 || 1;
-  const random = (): number => {
-    // xorshift32: small, seeded, good enough for resampling indices.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  // Per resampling unit: the sum of its differences and its number of queries.
+  const units: { sum: number; count: number }[] = [];
+  if (clusters) {
+    const byCluster = new Map<string, { sum: number; count: number }>();
+    differences.forEach((d, i) => {
+      const key = clusters[i] ?? '';
+      const unit = byCluster.get(key) ?? { sum: 0, count: 0 };
+      unit.sum += d;
+      unit.count++;
+      byCluster.set(key, unit);
+    });
+    units.push(...byCluster.values());
+  } else units.push(...differences.map((d) => ({ sum: d, count: 1 })));
+  const random = seededRandom(seed);
   const means: number[] = [];
   for (let r = 0; r < iterations; r++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += differences[Math.floor(random() * n)] ?? 0;
-    means.push(sum / Math.max(1, n));
+    let count = 0;
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[Math.floor(random() * units.length)];
+      sum += unit?.sum ?? 0;
+      count += unit?.count ?? 0;
+    }
+    means.push(sum / Math.max(1, count));
   }
   means.sort((x, y) => x - y);
   return {
@@ -145,4 +192,50 @@ export function pairedBootstrap(
     low: means[Math.floor(0.025 * iterations)] ?? mean,
     high: means[Math.min(iterations - 1, Math.floor(0.975 * iterations))] ?? mean,
   };
+}
+
+/** xorshift32 in [0, 1): small, seeded, good enough for resampling and fold assignment. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+}
+
+/** Expected metrics of one query when its `n` candidates are in random order and `r` are relevant. */
+export function randomOrderExpectation(n: number, r: number): Omit<RetrievalMetrics, 'queries'> {
+  if (n <= 0 || r <= 0)
+    return { 'accuracy@1': 0, 'accuracy@3': 0, 'accuracy@5': 0, 'accuracy@10': 0, 'mrr@10': 0, 'ndcg@10': 0 };
+  // P(no relevant in the top k) = C(n−r, k) / C(n, k) = Π_{i<k} (n−r−i)/(n−i).
+  const noneInTop = (k: number): number => {
+    let p = 1;
+    for (let i = 0; i < Math.min(k, n); i++) p *= Math.max(0, n - r - i) / (n - i);
+    return p;
+  };
+  let mrr = 0;
+  for (let rank = 1; rank <= Math.min(10, n); rank++) mrr += (noneInTop(rank - 1) - noneInTop(rank)) / rank;
+  // Each position holds a relevant candidate with probability r/n (linearity of expectation).
+  let dcg = 0;
+  let ideal = 0;
+  for (let i = 0; i < Math.min(10, n); i++) dcg += r / n / Math.log2(i + 2);
+  for (let i = 0; i < Math.min(10, r); i++) ideal += 1 / Math.log2(i + 2);
+  return {
+    'accuracy@1': 1 - noneInTop(1),
+    'accuracy@3': 1 - noneInTop(3),
+    'accuracy@5': 1 - noneInTop(5),
+    'accuracy@10': 1 - noneInTop(10),
+    'mrr@10': mrr,
+    'ndcg@10': dcg / ideal,
+  };
+}
+
+/** Per query: 1 when a relevant passage is within the top 10, else 0 (the terms of accuracy@10). */
+export function hitsAt10(
+  rankings: readonly (readonly string[])[],
+  relevant: readonly ReadonlySet<string>[],
+): number[] {
+  return reciprocalRanks(rankings, relevant).map((rr) => (rr > 0 ? 1 : 0));
 }

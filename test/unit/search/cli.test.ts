@@ -6,7 +6,14 @@ import { createEvalCommand } from '../../../src/cli/commands/eval';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { createSearchCommand } from '../../../src/cli/commands/search';
 import { main } from '../../../src/cli/main';
-import { REPO_ROOT, runCli, temporaryFolder, WORKER_BOOTSTRAP, workspaceWith } from '../index/helpers';
+import {
+  REPO_ROOT,
+  runCli,
+  SHARED_DATA,
+  temporaryFolder,
+  WORKER_BOOTSTRAP,
+  workspaceWith,
+} from '../index/helpers';
 
 // The commands as the bundle builds them, but with the worker run from source (no build needed).
 const paths = { workerPath: WORKER_BOOTSTRAP, packageRoot: REPO_ROOT };
@@ -58,6 +65,8 @@ test('bad arguments get a clear message and no stack trace', async () => {
   assert.match(stderr, /--mode must be hybrid, dense or lexical/);
   assert.equal(await main(['eval', '--pairs', '/nonexistent/pairs.jsonl'], io), 1);
   assert.match(stderr, /cannot read \/nonexistent\/pairs\.jsonl \(ENOENT\)/);
+  assert.equal(await main(['eval', '--pairs', '/nonexistent/pairs.jsonl', '--cv-seed', 'one'], io), 2);
+  assert.match(stderr, /--cv-seed must be a whole number/);
   assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
 });
 
@@ -101,4 +110,56 @@ test('eval on a hand-checkable pairs file: metrics of every mode beside the BM25
     assert.equal(row['mrr@10'], 1, row.name);
     assert.equal(row['ndcg@10'], 1, row.name);
   }
+});
+
+test('eval --json on the dev set: rows with one default, cross-validated rows, within-application rows', async () => {
+  const result = await runCli(createEvalCommand(paths), [
+    '--pairs',
+    join(SHARED_DATA, 'patentmatch', 'dev.jsonl'),
+    '--json',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  type Row = { name: string; default?: boolean; chosenPerFold?: string[] } & Record<string, unknown>;
+  const output = JSON.parse(result.stdout) as {
+    queries: number;
+    applications: number;
+    crossValidation: { folds: number; groupedBy: string };
+    bootstrap: { iterations: number; resampled: string };
+    rows: Row[];
+    withinApplication: { meanCandidates: number; rows: Row[]; randomOrder: Record<string, number> };
+  };
+  assert.equal(output.queries, 503);
+  assert.equal(output.applications, 51);
+  assert.equal(output.crossValidation.folds, 5);
+  assert.equal(output.crossValidation.groupedBy, 'patent_application_id');
+  assert.ok(output.bootstrap.iterations >= 1000);
+  assert.match(output.bootstrap.resampled, /applications/);
+  assert.equal(output.rows[0]?.name, 'baseline-bm25');
+  const defaults = output.rows.filter((r) => r.default === true);
+  assert.equal(defaults.length, 1);
+  assert.match(defaults[0]?.name ?? '', /^hybrid \(linear 0\.2\)/);
+  const crossValidated = output.rows.filter((r) => r.chosenPerFold);
+  assert.ok(crossValidated.length >= 2);
+  for (const row of crossValidated) assert.equal(row.chosenPerFold?.length, 5, row.name);
+  for (const row of output.rows.slice(1)) {
+    for (const key of ['mrr@10 vs baseline', 'accuracy@10 vs baseline']) {
+      const vs = row[key] as { difference: number; ci95: [number, number] };
+      assert.ok(vs.ci95[0] <= vs.difference && vs.difference <= vs.ci95[1], `${row.name} ${key}`);
+    }
+  }
+  const within = output.withinApplication;
+  assert.ok(within.meanCandidates > 1 && within.meanCandidates < 580);
+  assert.deepEqual(
+    within.rows.map((r) => r.name.split(' ')[0]),
+    ['baseline-bm25', 'lexical', 'dense', 'hybrid'],
+  );
+  // Among ~15 candidates a random order already finds a relevant one in the top 10 most of the time.
+  for (const row of within.rows) {
+    const vs = row['mrr@10 vs random order'] as { difference: number; ci95: [number, number] };
+    assert.ok(vs.ci95[0] <= vs.difference && vs.difference <= vs.ci95[1], row.name);
+  }
+  const randomAccuracy = within.randomOrder['accuracy@10'] ?? NaN;
+  const randomMrr = within.randomOrder['mrr@10'] ?? NaN;
+  assert.ok(randomAccuracy > 0.5 && randomAccuracy < 1, String(randomAccuracy));
+  assert.ok(randomMrr > 0 && randomMrr < 1, String(randomMrr));
 });

@@ -20,8 +20,6 @@ const files = [
   ...readdirSync(DATA).map((f) => join(DATA, f)),
   join(FIXTURES, 'US03932709-cut.greenbook'),
   join(FIXTURES, 'US03937375.greenbook'),
-  // Another year (1997), another source, a .txt name, TBL3 tables.
-  join(FIXTURES, 'pftaps057006474.txt'),
 ];
 
 interface RawField {
@@ -200,6 +198,25 @@ describe('APS Green Book grants', () => {
       design.claims.map((c) => [c.number, c.text]),
       [[1, 'The ornamental design for a lamp, as shown.']],
     );
+  });
+
+  it('reads a TBL3 table as a field of its section, and the paragraphs after it', () => {
+    // Files of the 1990s hold tables as TBL3 fields whose first line reads "TABLE 1": a field, not a section.
+    const one = readFileSync(files[1]!, 'latin1');
+    const table =
+      'TBL3 TABLE 1\n      Strap   Length\n      11      40 cm\nPAR  The paragraph after the table stays.\n';
+    const withTable = one.replace(/^DETD\n/m, `DETD\n${table}`);
+    assert.notEqual(withTable, one);
+    const before = parseGreenBook(one, 'plain.greenbook');
+    const document = parseGreenBook(withTable, 'table.greenbook');
+    const texts = document.paragraphs.map((p) => p.text);
+    assert.ok(
+      texts.some((t) => /TABLE 1 Strap Length 11 40 cm/.test(t)),
+      texts.join('\n'),
+    );
+    assert.ok(texts.includes('The paragraph after the table stays.'));
+    assert.equal(document.paragraphs.length, before.paragraphs.length + 2);
+    assert.equal(document.claims.length, before.claims.length);
   });
 
   it('reads only the first of several records, and says so', () => {

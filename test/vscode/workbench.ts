@@ -53,21 +53,24 @@ export class Workbench {
 
   /**
    * Moves the active editor's cursor to `line` (1-based) through the palette's ":line". F1 pressed while a
-   * webview has the focus can be swallowed by its frame: then give the editor the focus and press again.
+   * webview has the focus can be swallowed by its frame, and the palette closes when the focus moves on
+   * (a webview view re-rendering beside it): then give the editor the focus and open it again.
    */
   async goToLine(line: number): Promise<void> {
     const input = this.page.locator(palette.input);
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     for (let attempt = 1; ; attempt++) {
-      await this.page.keyboard.press('F1');
       try {
+        await this.page.keyboard.press('F1');
         await input.waitFor({ timeout: 3000 });
+        await input.fill(`:${line}`, { timeout: 5000 });
         break;
       } catch (error) {
         if (attempt === 3) throw error;
-        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+        await this.page.keyboard.press('Escape');
+        await editor.click();
       }
     }
-    await input.fill(`:${line}`);
     await this.page.keyboard.press('Enter');
     await this.page.locator(palette.widget).waitFor({ state: 'hidden' });
   }

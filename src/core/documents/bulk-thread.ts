@@ -13,10 +13,11 @@
  * document becomes a 'timeout' error item naming it, and a new worker continues after it. A consumer that
  * stops (break, abort) stops the worker's reading.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { describePosition, type BulkItem, type BulkPosition, type BulkProgress } from './bulk';
 import type { DocumentRequest } from './document-thread';
 import { DocumentError, type DocumentProblem } from './errors';
+import { isWorkerOutOfMemory, startLimitedWorker } from './limited-worker';
 import type { PatentDocument } from './model';
 
 /** The replies to a 'parseFile' request: many per request, told apart by `bulk`. */
@@ -223,13 +224,7 @@ export class BulkStreamWorker {
       this.worker.ref();
       return this.worker;
     }
-    const resourceLimits = { maxOldGenerationSizeMb: this.limits.heapMb };
-    const worker = this.script.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, {
-          eval: true,
-          resourceLimits,
-        })
-      : new Worker(this.script, { resourceLimits });
+    const worker = startLimitedWorker(this.script, this.limits.heapMb);
     worker.on('message', (reply: BulkReply) => {
       if (typeof reply === 'object' && reply !== null && 'bulk' in reply)
         this.streams.get(reply.id)?.push(reply);
@@ -248,7 +243,7 @@ export class BulkStreamWorker {
       }
     };
     worker.on('error', (error) =>
-      (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+      isWorkerOutOfMemory(error)
         ? fail(`needed more memory than its limit of ${this.limits.heapMb} MB`, 'too-large')
         : fail(`failed (${error.message})`),
     );

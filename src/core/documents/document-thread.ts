@@ -12,10 +12,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { readDocuments, type BulkItem } from './bulk';
 import { BulkStreamWorker, type BulkStreamOptions } from './bulk-thread';
 import { DocumentError, type DocumentProblem } from './errors';
+import { isWorkerOutOfMemory, startLimitedWorker } from './limited-worker';
 import type { DocumentFormat, PatentDocument } from './model';
 import { parseDocumentHere, parseDocumentTextHere, type TextFormat } from './parse';
 
@@ -302,7 +303,7 @@ class DocumentWorker {
     clearTimeout(running.watchdog);
     this.running = undefined;
     const { file } = running.job.body;
-    const outOfMemory = (error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    const outOfMemory = isWorkerOutOfMemory(error);
     running.job.reject(
       outOfMemory
         ? new DocumentError(
@@ -325,15 +326,7 @@ class DocumentWorker {
       this.worker.ref();
       return this.worker;
     }
-    const resourceLimits = { maxOldGenerationSizeMb: this.heapMb };
-    // From source (tests, tsx scripts) the worker is TypeScript: load it through tsx's require hook, which
-    // a worker does not inherit. Built, it is plain JavaScript.
-    const worker = this.script.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.script)});`, {
-          eval: true,
-          resourceLimits,
-        })
-      : new Worker(this.script, { resourceLimits });
+    const worker = startLimitedWorker(this.script, this.heapMb);
     stats.workersStarted++;
     worker.on('message', (reply: DocumentReply) => this.onMessage(worker, reply));
     worker.on('error', (error) => this.onFailure(worker, error, undefined));

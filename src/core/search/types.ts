@@ -30,6 +30,16 @@ export interface SearchQuery {
    * and fill `PassageHit.elementMatches`. Off unless set; see docs/search.md for what it costs/brings.
    */
   elements?: boolean;
+  /**
+   * Pseudo-relevance feedback (RM3) in the lexical and hybrid modes: the claim is expanded with the
+   * characteristic terms of its first-pass best paragraphs. On unless `false`.
+   */
+  feedback?: boolean;
+  /**
+   * Document evidence in the lexical and hybrid modes: a paragraph's score is raised by the best score of
+   * the other paragraphs of its document. On unless `false`.
+   */
+  documentEvidence?: boolean;
   signal?: AbortSignal;
 }
 
@@ -57,6 +67,21 @@ export interface PassageHit {
   matchedTerms: string[];
   /** Element-wise matching: which claim elements this passage matched best, with their scores. */
   elementMatches?: { element: string; score: number }[];
+  /**
+   * Words of `text` (in text order, once each) whose terms were added to the claim by feedback and are not
+   * in the claim itself; absent when feedback did not run.
+   */
+  feedbackTerms?: string[];
+  /**
+   * The paragraph's own score, before its document's evidence was mixed in (same scale as `score`);
+   * present where document evidence ran.
+   */
+  paragraphScore?: number;
+  /**
+   * The document's own match: the best own score among the other paragraphs of this hit's document (same
+   * scale as `score`; 0 for a document of one paragraph); present where document evidence ran.
+   */
+  documentScore?: number;
 }
 
 export interface SearchResponse {
@@ -67,6 +92,8 @@ export interface SearchResponse {
   mode: SearchMode;
   /** Set when the results are partial or degraded (index still building, model unavailable). */
   notice?: string;
+  /** The words feedback added to the claim (most weight first), where feedback ran. */
+  expansionTerms?: string[];
 }
 
 export interface IndexStatus {

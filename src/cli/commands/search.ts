@@ -16,10 +16,16 @@ Options:
   --exclude-file F    leave out this document (e.g. the one the claim is in)
   --role ROLE         all (default) | prior-art | specification
   --elements          element-wise matching: show which claim element matched each passage
+  --no-feedback       do not expand the claim with its best matches' terms (RM3)
+  --no-documents      rank paragraphs by their own match only (no document evidence)
   --cache FILE        cache file (default <dir>/.patent-passages/passages.ppidx)
   --model DIR         model folder (default: the bundled models/use-lite-en)
   --long-text MODE    window-mean (default) | truncate | window-max
-  --json              print {"results": [{score, file, paragraph, text, range}], "timings": {...}}
+  --json              print {"results": [{score, file, paragraph, text, range, matchedTerms,
+                      feedbackTerms, paragraphScore, documentScore, ...}], "expansionTerms": [...],
+                      "timings": {...}}
+Each hit is followed by why it ranks: the words it shares with the claim, the words feedback added
+that it contains, and its document's own match (the best of the document's other paragraphs).
 `;
 
 export function createSearchCommand(paths: CliPaths): CliCommand {
@@ -42,7 +48,7 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           '--exclude',
           '--max-file-mb',
         ],
-        flags: ['--json', '--elements', '--verbose'],
+        flags: ['--json', '--elements', '--verbose', '--no-feedback', '--no-documents'],
       });
       const dir = positionals[0];
       if (dir === undefined || positionals.length > 1) throw new CliError('give one folder to search', 2);
@@ -71,6 +77,8 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           topK,
           role: role as 'all' | 'prior-art' | 'specification',
           elements: flags.has('--elements'),
+          feedback: !flags.has('--no-feedback'),
+          documentEvidence: !flags.has('--no-documents'),
           ...(excluded ? { excludeUri: excluded.startsWith('/') ? excluded : `${root}/${excluded}` } : {}),
         });
         const results = response.results.map((hit) => ({
@@ -84,6 +92,11 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           ...(hit.denseScore !== undefined ? { denseScore: Number(hit.denseScore.toFixed(4)) } : {}),
           ...(hit.lexicalScore !== undefined ? { lexicalScore: Number(hit.lexicalScore.toFixed(3)) } : {}),
           matchedTerms: hit.matchedTerms,
+          ...(hit.feedbackTerms ? { feedbackTerms: hit.feedbackTerms } : {}),
+          ...(hit.paragraphScore !== undefined
+            ? { paragraphScore: Number(hit.paragraphScore.toFixed(4)) }
+            : {}),
+          ...(hit.documentScore !== undefined ? { documentScore: Number(hit.documentScore.toFixed(4)) } : {}),
           ...(hit.elementMatches ? { elementMatches: hit.elementMatches } : {}),
         }));
         const timings = {
@@ -99,12 +112,15 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
             timings,
             mode: response.mode,
             model: embedder.modelId,
+            ...(response.expansionTerms ? { expansionTerms: response.expansionTerms } : {}),
             ...(response.notice ? { notice: response.notice } : {}),
             ...(update.paragraphsEmbedded ? { embeddedNow: update.paragraphsEmbedded } : {}),
           };
           io.stdout(`${JSON.stringify(output)}\n`);
         } else {
           if (response.notice) io.stderr(`note: ${response.notice}\n`);
+          if (response.expansionTerms?.length)
+            io.stdout(`feedback added: ${response.expansionTerms.join(', ')}\n`);
           results.forEach((r, i) => {
             const preview = r.text.length > 160 ? `${r.text.slice(0, 157)}...` : r.text;
             // A paragraph numbered in reading order (Green Book, id r12) is cited as such: "col./para. 12".
@@ -114,6 +130,8 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
             io.stdout(
               `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.file} ${where}\n    ${preview}\n`,
             );
+            const why = whyItRanks(r);
+            if (why) io.stdout(`    why: ${why}\n`);
           });
           if (!results.length) io.stdout('no matching paragraphs\n');
         }
@@ -127,3 +145,18 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
 }
 
 export const searchCommand = createSearchCommand(bundledPaths);
+
+/** "shares: a, b · feedback: c · document 0.41 (own 0.20)", or '' when nothing explains the hit. */
+export function whyItRanks(hit: {
+  matchedTerms: readonly string[];
+  feedbackTerms?: readonly string[];
+  paragraphScore?: number;
+  documentScore?: number;
+}): string {
+  const parts: string[] = [];
+  if (hit.matchedTerms.length) parts.push(`shares: ${hit.matchedTerms.join(', ')}`);
+  if (hit.feedbackTerms?.length) parts.push(`feedback: ${hit.feedbackTerms.join(', ')}`);
+  if (hit.documentScore !== undefined && hit.paragraphScore !== undefined)
+    parts.push(`document ${hit.documentScore.toFixed(3)} (own ${hit.paragraphScore.toFixed(3)})`);
+  return parts.join(' · ');
+}

@@ -19,7 +19,8 @@ import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
 import { splitClaimElements } from '../search/claim-query';
-import { PassageCorpus, type PassageRecord } from '../search/passage-corpus';
+import { DEFAULT_FEEDBACK } from '../search/feedback';
+import { DEFAULT_DOCUMENT_WEIGHT, PassageCorpus, type PassageRecord } from '../search/passage-corpus';
 import type {
   Disposable,
   DocumentRole,
@@ -251,7 +252,7 @@ export class PassageIndex implements PassageSearchService {
     }
     timings.vectors = performance.now() - denseStarted;
     const folder = query.folder ? withTrailingSeparator(query.folder) : undefined;
-    const results = await this.corpus.searchSliced(
+    const { hits: results, expansionTerms } = await this.corpus.searchSliced(
       {
         mode,
         topK: query.topK ?? 10,
@@ -261,6 +262,8 @@ export class PassageIndex implements PassageSearchService {
         queryRowScores,
         rowScoresVersion,
         elements,
+        ...(query.feedback === false ? {} : { feedback: DEFAULT_FEEDBACK }),
+        ...(query.documentEvidence === false ? {} : { documentWeight: DEFAULT_DOCUMENT_WEIGHT }),
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>
           (query.excludeUri === undefined || record.uri !== query.excludeUri) &&
@@ -275,6 +278,7 @@ export class PassageIndex implements PassageSearchService {
     timings.total = performance.now() - started;
     const response: SearchResponse = { results, timings, mode };
     if (notice) response.notice = notice;
+    if (expansionTerms.length > 0) response.expansionTerms = expansionTerms;
     return response;
   }
 

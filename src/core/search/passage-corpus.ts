@@ -5,7 +5,8 @@
  */
 import type { SourceRange } from '../documents/model';
 import { Analyzer } from './analyzer';
-import { Bm25Index, type LexicalScores } from './bm25';
+import { Bm25Index, PRODUCT_BM25, type Bm25Parameters, type LexicalScores } from './bm25';
+import { relevanceModel, type FeedbackOptions } from './feedback';
 import { DEFAULT_FUSION, fuse, linearMix, type FusionOptions } from './fusion';
 import type { DocumentRole, PassageHit, SearchMode } from './types';
 import { VectorTable } from './vector-table';
@@ -44,11 +45,37 @@ export interface CorpusSearchOptions {
   elements?: { text: string; vector: Float32Array; rowScores?: Float32Array }[];
   /** Weight of the element score in the ranking when elements are given, in [0, 1]. */
   elementWeight?: number;
+  /** Pseudo-relevance feedback on the lexical side (lexical, hybrid); off when absent. */
+  feedback?: FeedbackOptions;
+  /**
+   * Document evidence (lexical, hybrid): each paragraph's score becomes (1 − w) · its own score + w · the
+   * best own score among the other paragraphs of its document. Off when absent or 0.
+   */
+  documentWeight?: number;
+  /**
+   * Fill the words that explain each hit (`matchedTerms`, `feedbackTerms`) and `expansionTerms`; on
+   * unless false (evaluation ranks only).
+   */
+  explain?: boolean;
+}
+
+/** The document-evidence weight cross-validation chose (docs/notes/issue-11.md). */
+export const DEFAULT_DOCUMENT_WEIGHT = 0.5;
+
+export interface CorpusSearchResult {
+  hits: PassageHit[];
+  /** The words feedback added to the claim, most weight first; empty when it did not run. */
+  expansionTerms: string[];
 }
 
 export class PassageCorpus {
-  readonly lexical = new Bm25Index();
+  readonly lexical: Bm25Index;
   private readonly slots: (PassageRecord | undefined)[] = [];
+  /** Per slot, the index of its document (`documentKey ?? uri`), for document evidence. */
+  private documentOfSlot = new Int32Array(64);
+  private readonly documents = new Map<string, { index: number; paragraphs: number }>();
+  private readonly freeDocumentIndices: number[] = [];
+  private documentIndices = 0;
   private readonly freeSlots: number[] = [];
   private slotsVersion = 0;
   private positions: SlotPositions | undefined;
@@ -66,7 +93,10 @@ export class PassageCorpus {
     readonly analyzer = new Analyzer(),
     /** Vectors by content hash: a loaded table, or an empty one. */
     readonly vectors = new VectorTable(dims),
-  ) {}
+    bm25: Bm25Parameters = PRODUCT_BM25,
+  ) {
+    this.lexical = new Bm25Index(bm25);
+  }
 
   get size(): number {
     return this.slots.length - this.freeSlots.length;
@@ -77,6 +107,7 @@ export class PassageCorpus {
     const slot = this.freeSlots.pop() ?? this.slots.length;
     this.slots[slot] = record;
     this.slotsVersion++;
+    this.attachDocument(slot, record);
     this.lexical.add(slot, this.analyzer.terms(record.matchText ?? record.text));
     return slot;
   }
@@ -85,6 +116,7 @@ export class PassageCorpus {
     const record = this.slots[slot];
     if (!record) return;
     this.lexical.remove(slot, this.analyzer.terms(record.matchText ?? record.text));
+    this.detachDocument(record);
     this.slots[slot] = undefined;
     this.freeSlots.push(slot);
     this.slotsVersion++;
@@ -94,8 +126,32 @@ export class PassageCorpus {
     return this.slots[slot];
   }
 
+  private attachDocument(slot: number, record: PassageRecord): void {
+    const key = record.documentKey ?? record.uri;
+    let document = this.documents.get(key);
+    if (!document) {
+      document = { index: this.freeDocumentIndices.pop() ?? this.documentIndices++, paragraphs: 0 };
+      this.documents.set(key, document);
+    }
+    document.paragraphs++;
+    if (slot >= this.documentOfSlot.length) {
+      const grown = new Int32Array(Math.max(slot + 1, this.documentOfSlot.length * 2));
+      grown.set(this.documentOfSlot);
+      this.documentOfSlot = grown;
+    }
+    this.documentOfSlot[slot] = document.index;
+  }
+
+  private detachDocument(record: PassageRecord): void {
+    const key = record.documentKey ?? record.uri;
+    const document = this.documents.get(key);
+    if (!document || --document.paragraphs > 0) return;
+    this.documents.delete(key);
+    this.freeDocumentIndices.push(document.index);
+  }
+
   /** Search, synchronously (evaluation, small corpora); `timings` receives milliseconds per stage. */
-  search(options: CorpusSearchOptions, timings: Record<string, number> = {}): PassageHit[] {
+  search(options: CorpusSearchOptions, timings: Record<string, number> = {}): CorpusSearchResult {
     const steps = this.searchSteps(options, timings);
     for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
   }
@@ -108,7 +164,7 @@ export class PassageCorpus {
     options: CorpusSearchOptions,
     timings: Record<string, number> = {},
     signal?: AbortSignal,
-  ): Promise<PassageHit[]> {
+  ): Promise<CorpusSearchResult> {
     if (options.mode !== 'lexical') await this.slotPositionsSliced(signal);
     const steps = this.searchSteps(options, timings);
     try {
@@ -119,14 +175,14 @@ export class PassageCorpus {
       }
     } finally {
       // An aborted search still hands its scratch arrays back (runs the generator's `finally`).
-      steps.return([]);
+      steps.return({ hits: [], expansionTerms: [] });
     }
   }
 
   private *searchSteps(
     options: CorpusSearchOptions,
     timings: Record<string, number>,
-  ): Generator<void, PassageHit[]> {
+  ): Generator<void, CorpusSearchResult> {
     const scratch = this.spareScratch ?? new SearchScratch();
     this.spareScratch = undefined;
     try {
@@ -140,7 +196,7 @@ export class PassageCorpus {
     options: CorpusSearchOptions,
     timings: Record<string, number>,
     scratch: SearchScratch,
-  ): Generator<void, PassageHit[]> {
+  ): Generator<void, CorpusSearchResult> {
     const { mode } = options;
     const n = this.slots.length;
     let started = performance.now();
@@ -161,11 +217,20 @@ export class PassageCorpus {
       scratch.rawLexical.fill(0);
       rawLexical = yield* this.lexical.scoreSteps(queryTerms, accepted, scratch.rawLexical);
     }
+    timings.lexical = performance.now() - started;
+    let expansion: Expansion | undefined;
+    if (rawLexical && rawLexical.upperBound > 0 && options.feedback && options.feedback.weight > 0) {
+      yield;
+      started = performance.now();
+      expansion = yield* this.expandQuery(queryTerms, rawLexical, n, accepted, options.feedback, scratch);
+      timings.feedback = performance.now() - started;
+    }
+    started = performance.now();
     if (rawLexical && rawLexical.upperBound > 0) {
       const { scores, upperBound } = rawLexical;
       for (let slot = 0; slot < n; slot++) lexical[slot] = (scores[slot] as number) / upperBound;
     } else lexical.fill(0, 0, n);
-    timings.lexical = performance.now() - started;
+    timings.lexical += performance.now() - started;
     yield;
 
     started = performance.now();
@@ -256,12 +321,28 @@ export class PassageCorpus {
     yield;
 
     started = performance.now();
+    const documentWeight = mode === 'dense' ? 0 : (options.documentWeight ?? 0);
+    let evidence: DocumentEvidence | undefined;
+    if (documentWeight > 0) {
+      evidence = this.documentEvidence(candidates, rank, shown, accepted, n, documentWeight, scratch);
+      rank = evidence.rank;
+      shown = evidence.shown;
+    }
+    const hitSlots = evidence?.candidates ?? candidates;
+    timings.documents = performance.now() - started;
+    yield;
+
+    started = performance.now();
+    const explain = options.explain ?? true;
+    const queryTermSet = new Set(queryTerms);
+    const added = expansion ? [...expansion.model.keys()].filter((term) => !queryTermSet.has(term)) : [];
+    const addedSet = new Set(added);
     const hits: PassageHit[] = [];
     const minScore = options.minScore;
     const eligible =
       minScore === undefined ? undefined : (i: number): boolean => (shown[i] as number) >= minScore;
     for (const i of topIndices(rank, options.topK, eligible)) {
-      const slot = candidates[i] as number;
+      const slot = hitSlots[i] as number;
       const record = this.slots[slot] as PassageRecord;
       const hit: PassageHit = {
         score: clamp01(shown[i] as number),
@@ -271,8 +352,17 @@ export class PassageCorpus {
         paragraphId: record.paragraphId,
         text: record.text,
         range: record.range,
-        matchedTerms: this.matchedTerms(queryTerms, record.text),
+        matchedTerms: [],
       };
+      if (explain) {
+        const words = this.explainedWords(record.text, queryTermSet, addedSet);
+        hit.matchedTerms = words.shared;
+        if (expansion) hit.feedbackTerms = words.added;
+      }
+      if (evidence) {
+        hit.paragraphScore = clamp01(evidence.ownShown[i] as number);
+        hit.documentScore = clamp01(evidence.otherShown[i] as number);
+      }
       if (record.paragraphNumber !== undefined) hit.paragraphNumber = record.paragraphNumber;
       if (record.documentKey !== undefined) hit.documentKey = record.documentKey;
       if (!Number.isNaN(dense[slot] as number)) hit.denseScore = dense[slot] as number;
@@ -284,7 +374,129 @@ export class PassageCorpus {
       hits.push(hit);
     }
     timings.rank = performance.now() - started;
-    return hits;
+    return {
+      hits,
+      expansionTerms: expansion && explain ? this.surfaceWords(added, expansion.paragraphs) : [],
+    };
+  }
+
+  /**
+   * RM3: reads the first pass's best paragraphs, builds their relevance model and rescores with the
+   * expanded query, in place in `rawLexical` (raw BM25 of the query (1 − w) · claim/|claim| + w · model,
+   * and its upper bound). Only the model's terms are scored again: the claim's part is the first pass,
+   * scaled. Returns the model and the paragraphs it was read from.
+   */
+  private *expandQuery(
+    queryTerms: readonly string[],
+    rawLexical: LexicalScores,
+    n: number,
+    accepted: Uint8Array,
+    feedback: FeedbackOptions,
+    scratch: SearchScratch,
+  ): Generator<void, Expansion> {
+    const scores = rawLexical.scores;
+    const best = topIndices(
+      scores.subarray(0, n),
+      feedback.paragraphs,
+      (slot) => (scores[slot] as number) > 0,
+    );
+    const model = relevanceModel(
+      best.map((slot) => {
+        const record = this.slots[slot] as PassageRecord;
+        return { terms: this.analyzer.terms(record.matchText ?? record.text), score: scores[slot] as number };
+      }),
+      feedback.terms,
+      (term) => this.lexical.documentShare(term) <= feedback.maxDocumentShare,
+    );
+    if (model.size === 0) return { model, paragraphs: best };
+    scratch.feedbackLexical.fill(0);
+    const expanded = yield* this.lexical.scoreSteps(model, accepted, scratch.feedbackLexical);
+    const claimShare = (1 - feedback.weight) / queryTerms.length;
+    const modelShare = feedback.weight;
+    const expandedScores = expanded.scores;
+    for (let slot = 0; slot < n; slot++) {
+      scores[slot] = claimShare * (scores[slot] as number) + modelShare * (expandedScores[slot] as number);
+    }
+    rawLexical.upperBound = claimShare * rawLexical.upperBound + modelShare * expanded.upperBound;
+    return { model, paragraphs: best };
+  }
+
+  /**
+   * Mixes into each candidate's score the best own score among the other paragraphs of its document, and
+   * adds the document's remaining accepted paragraphs as candidates (own score 0): a paragraph of a
+   * document that matches the claim well is worth reading even when it shares no word with it.
+   */
+  private documentEvidence(
+    candidates: Int32Array,
+    rank: Float64Array,
+    shown: Float64Array,
+    accepted: Uint8Array,
+    n: number,
+    weight: number,
+    scratch: SearchScratch,
+  ): DocumentEvidence {
+    const documentOf = this.documentOfSlot;
+    scratch.fitDocuments(this.documentIndices);
+    const rankBest = bestPerDocument(candidates, rank, documentOf, this.documentIndices, scratch.rankBest);
+    const shownBest =
+      shown === rank
+        ? rankBest
+        : bestPerDocument(candidates, shown, documentOf, this.documentIndices, scratch.shownBest);
+    const isCandidate = scratch.isCandidate.fill(0, 0, n);
+    const all = scratch.evidenceCandidates;
+    const ownShown = scratch.ownShown;
+    const otherShown = scratch.otherShown;
+    const finalRank = scratch.evidenceRank;
+    const finalShown = scratch.evidenceShown;
+    const count = candidates.length;
+    for (let i = 0; i < count; i++) {
+      const slot = candidates[i] as number;
+      isCandidate[slot] = 1;
+      all[i] = slot;
+      const otherRank = otherBest(rankBest, documentOf[slot] as number, slot);
+      const other =
+        shownBest === rankBest ? otherRank : otherBest(shownBest, documentOf[slot] as number, slot);
+      ownShown[i] = shown[i] as number;
+      otherShown[i] = other;
+      finalRank[i] = (1 - weight) * (rank[i] as number) + weight * otherRank;
+      finalShown[i] = (1 - weight) * (shown[i] as number) + weight * other;
+    }
+    let total = count;
+    for (let slot = 0; slot < n; slot++) {
+      if (accepted[slot] !== 1 || isCandidate[slot] === 1) continue;
+      const document = documentOf[slot] as number;
+      const bestRank = rankBest.best[document] as number;
+      if (!(bestRank > 0)) continue;
+      all[total] = slot;
+      ownShown[total] = 0;
+      otherShown[total] = shownBest.best[document] as number;
+      finalRank[total] = weight * bestRank;
+      finalShown[total] = weight * (shownBest.best[document] as number);
+      total++;
+    }
+    return {
+      candidates: all.subarray(0, total),
+      rank: finalRank.subarray(0, total),
+      shown: finalShown.subarray(0, total),
+      ownShown,
+      otherShown,
+    };
+  }
+
+  /** One display word per term (the first form met in the feedback paragraphs, lower-cased), in order. */
+  private surfaceWords(terms: readonly string[], slots: readonly number[]): string[] {
+    const wanted = new Set(terms);
+    const found = new Map<string, string>();
+    for (const slot of slots) {
+      const record = this.slots[slot];
+      if (!record) continue;
+      for (const token of this.analyzer.tokens(record.text)) {
+        if (wanted.has(token.term) && !found.has(token.term))
+          found.set(token.term, record.text.slice(token.start, token.end).toLowerCase());
+      }
+      if (found.size === wanted.size) break;
+    }
+    return terms.map((term) => found.get(term) ?? term);
   }
 
   /** Per slot, where its vectors are (first row, row count; count 0 = none yet). Cached per version. */
@@ -338,20 +550,28 @@ export class PassageCorpus {
     }
   }
 
-  /** The words of `text` whose analysed form is a query term, once each, in text order. */
-  private matchedTerms(queryTerms: readonly string[], text: string): string[] {
-    const wanted = new Set(queryTerms);
+  /**
+   * The words of `text` whose analysed form is a claim term (`shared`) or a term feedback added
+   * (`added`), once each, in text order: one pass over the text for both.
+   */
+  private explainedWords(
+    text: string,
+    claimTerms: ReadonlySet<string>,
+    addedTerms: ReadonlySet<string>,
+  ): { shared: string[]; added: string[] } {
     const seen = new Set<string>();
-    const words: string[] = [];
+    const shared: string[] = [];
+    const added: string[] = [];
     for (const token of this.analyzer.tokens(text)) {
-      if (!wanted.has(token.term)) continue;
+      const list = claimTerms.has(token.term) ? shared : addedTerms.has(token.term) ? added : undefined;
+      if (!list) continue;
       const word = text.slice(token.start, token.end);
       const key = word.toLowerCase();
       if (seen.has(key)) continue;
       seen.add(key);
-      words.push(word);
+      list.push(word);
     }
-    return words;
+    return { shared, added };
   }
 }
 
@@ -369,9 +589,31 @@ class SearchScratch {
   candidateDense = new Float64Array(0);
   candidateLexical = new Float64Array(0);
   rank = new Float64Array(0);
+  /** The expanded query's model terms, raw BM25 per slot (`Bm25Index.capacity` long). */
+  feedbackLexical = new Float64Array(0);
+  // Document evidence: per candidate (room for every slot) ...
+  isCandidate = new Uint8Array(0);
+  evidenceCandidates = new Int32Array(0);
+  evidenceRank = new Float64Array(0);
+  evidenceShown = new Float64Array(0);
+  ownShown = new Float64Array(0);
+  otherShown = new Float64Array(0);
+  // ... and per document.
+  rankBest = new DocumentBest(0);
+  shownBest = new DocumentBest(0);
+
+  fitDocuments(documents: number): void {
+    if (this.rankBest.best.length >= documents) return;
+    const size = Math.ceil(documents * 1.125) + 8;
+    this.rankBest = new DocumentBest(size);
+    this.shownBest = new DocumentBest(size);
+  }
 
   fit(slots: number, lexicalCapacity: number): void {
-    if (this.rawLexical.length < lexicalCapacity) this.rawLexical = new Float64Array(lexicalCapacity);
+    if (this.rawLexical.length < lexicalCapacity) {
+      this.rawLexical = new Float64Array(lexicalCapacity);
+      this.feedbackLexical = new Float64Array(lexicalCapacity);
+    }
     if (this.accepted.length >= slots) return;
     const size = Math.max(slots, Math.ceil(slots * 1.125));
     this.accepted = new Uint8Array(size);
@@ -381,7 +623,74 @@ class SearchScratch {
     this.candidateDense = new Float64Array(size);
     this.candidateLexical = new Float64Array(size);
     this.rank = new Float64Array(size);
+    this.isCandidate = new Uint8Array(size);
+    this.evidenceCandidates = new Int32Array(size);
+    this.evidenceRank = new Float64Array(size);
+    this.evidenceShown = new Float64Array(size);
+    this.ownShown = new Float64Array(size);
+    this.otherShown = new Float64Array(size);
   }
+}
+
+/** Per document: its best and second-best candidate score, and the slot holding the best. */
+class DocumentBest {
+  readonly best: Float64Array;
+  readonly second: Float64Array;
+  readonly bestSlot: Int32Array;
+
+  constructor(size: number) {
+    this.best = new Float64Array(size);
+    this.second = new Float64Array(size);
+    this.bestSlot = new Int32Array(size);
+  }
+}
+
+function bestPerDocument(
+  candidates: Int32Array,
+  values: Float64Array,
+  documentOf: Int32Array,
+  documents: number,
+  into: DocumentBest,
+): DocumentBest {
+  const { best, second, bestSlot } = into;
+  best.fill(0, 0, documents);
+  second.fill(0, 0, documents);
+  bestSlot.fill(-1, 0, documents);
+  for (let i = 0; i < candidates.length; i++) {
+    const slot = candidates[i] as number;
+    const document = documentOf[slot] as number;
+    const value = values[i] as number;
+    if (value > (best[document] as number)) {
+      second[document] = best[document] as number;
+      best[document] = value;
+      bestSlot[document] = slot;
+    } else if (value > (second[document] as number)) second[document] = value;
+  }
+  return into;
+}
+
+/** The best score among the other paragraphs of `slot`'s document. */
+function otherBest(perDocument: DocumentBest, document: number, slot: number): number {
+  return perDocument.bestSlot[document] === slot
+    ? (perDocument.second[document] as number)
+    : (perDocument.best[document] as number);
+}
+
+interface Expansion {
+  /** Term → weight, summing to 1. */
+  model: Map<string, number>;
+  /** The slots the model was read from. */
+  paragraphs: number[];
+}
+
+interface DocumentEvidence {
+  /** Slots: the earlier candidates first (same order), then the added paragraphs of matched documents. */
+  candidates: Int32Array;
+  rank: Float64Array;
+  shown: Float64Array;
+  /** Per candidate: its own shown score and its document's (the other paragraphs' best). */
+  ownShown: Float64Array;
+  otherShown: Float64Array;
 }
 
 interface SlotPositions {

@@ -5,6 +5,7 @@ import {
   type CorpusSearchOptions,
   type PassageRecord,
 } from '../../../src/core/search/passage-corpus';
+import { DEFAULT_FEEDBACK } from '../../../src/core/search/feedback';
 import type { SearchMode } from '../../../src/core/search/types';
 
 // Searches reuse their scratch arrays (docs/notes/issue-6.md, "Speed and memory"): a search must give
@@ -67,14 +68,18 @@ test('a reused corpus returns what a fresh corpus returns, for every mode, filte
   const reused = corpusOf(300);
   for (let q = 0; q < 24; q++) {
     const mode = modes[q % 3] as SearchMode;
-    const extra: Partial<CorpusSearchOptions> =
-      q % 4 === 1
+    const evidence: Partial<CorpusSearchOptions> =
+      q % 2 === 0 ? { feedback: { ...DEFAULT_FEEDBACK, maxDocumentShare: 1 }, documentWeight: 0.5 } : {};
+    const extra: Partial<CorpusSearchOptions> = {
+      ...evidence,
+      ...(q % 4 === 1
         ? { accept: (r) => r.uri !== '/ws/doc-3.txt' }
         : q % 4 === 2
           ? { minScore: 0.2 }
           : q % 4 === 3
             ? { fusion: { method: 'minmax', denseWeight: 0.5, rrfK: 60 } }
-            : {};
+            : {}),
+    };
     const expected = corpusOf(300).search(query(q, mode, extra));
     assert.deepEqual(reused.search(query(q, mode, extra)), expected, `query ${q} (${mode})`);
     assert.deepEqual(await reused.searchSliced(query(q, mode, extra)), expected, `sliced query ${q}`);
@@ -85,19 +90,30 @@ test('a reused corpus returns what a fresh corpus returns, for every mode, filte
     if (i % 5 !== 0) reused.vectors.set(`h${i}`, [vectorOf(i)]);
   }
   const grown = corpusOf(900);
-  for (const mode of modes) assert.deepEqual(reused.search(query(7, mode)), grown.search(query(7, mode)));
+  const withEvidence = { feedback: DEFAULT_FEEDBACK, documentWeight: 0.5 };
+  for (const mode of modes) {
+    assert.deepEqual(reused.search(query(7, mode)), grown.search(query(7, mode)));
+    assert.deepEqual(reused.search(query(7, mode, withEvidence)), grown.search(query(7, mode, withEvidence)));
+  }
   for (let slot = 0; slot < 900; slot += 2) {
     reused.remove(slot);
     grown.remove(slot);
   }
-  for (const mode of modes) assert.deepEqual(reused.search(query(8, mode)), grown.search(query(8, mode)));
+  for (const mode of modes) {
+    assert.deepEqual(reused.search(query(8, mode)), grown.search(query(8, mode)));
+    assert.deepEqual(reused.search(query(8, mode, withEvidence)), grown.search(query(8, mode, withEvidence)));
+  }
 });
 
 test('an aborted search and overlapping sliced searches leave later results unchanged', async () => {
   const corpus = corpusOf(400);
   const fresh = corpusOf(400);
   const controller = new AbortController();
-  const aborted = corpus.searchSliced(query(1, 'hybrid'), {}, controller.signal);
+  const aborted = corpus.searchSliced(
+    query(1, 'hybrid', { feedback: DEFAULT_FEEDBACK, documentWeight: 0.5 }),
+    {},
+    controller.signal,
+  );
   controller.abort();
   await assert.rejects(aborted);
   const expected = modes.map((mode, q) => fresh.search(query(q, mode)));

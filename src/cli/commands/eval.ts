@@ -4,8 +4,7 @@ import type { Embedder } from '../../core/embedding';
 import { Analyzer, BASELINE_ANALYZER, type AnalyzerOptions } from '../../core/search/analyzer';
 import { Bm25Index, DEFAULT_BM25, type Bm25Parameters } from '../../core/search/bm25';
 import { splitClaimElements } from '../../core/search/claim-query';
-import type { FusionOptions } from '../../core/search/fusion';
-import { DEFAULT_FUSION } from '../../core/search/fusion';
+import { fusionForModel, type FusionOptions } from '../../core/search/fusion';
 import { crossValidate } from '../../core/search/cross-validation';
 import {
   buildRetrievalTask,
@@ -33,7 +32,9 @@ patent_application_id. Every tuned setting (rows "by CV") is chosen by 5-fold cr
 by application (seeded) and its figures are out of fold. Every row carries the difference in MRR@10 and
 accuracy@10 from the baseline with a 95 % paired-bootstrap interval resampling applications. A second
 table ranks each claim among its own application's paragraphs only, beside the exact expectation of a
-random order. The row marked * (JSON: "default": true) is the extension's default search.
+random order. The row marked * (JSON: "default": true) is the extension's default search: hybrid
+with the dense weight of the model folder's patent-passages.json (hybrid.denseWeight), or the global
+default where it states none; the header line says which.
 
 Options:
   --pairs FILE        the JSON lines file (required)
@@ -55,7 +56,7 @@ interface Measured extends RetrievalMetrics {
 
 interface EvalRow extends Measured {
   name: string;
-  /** The mode and fusion the extension uses by default (`patentPassages.mode` = hybrid, DEFAULT_FUSION). */
+  /** The mode and fusion the extension uses by default (`patentPassages.mode` = hybrid, the model's weight). */
   default?: true;
   /** For a cross-validated row: the setting chosen on the other folds, per fold. */
   chosenPerFold?: string[];
@@ -140,6 +141,11 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         longText: longTextMode(values.get('--long-text')),
         logger: stderrLogger(io, false),
       });
+      // The extension's default search runs with the weight the model folder states.
+      const modelFusion = fusionForModel(embedder.hybridDenseWeight);
+      const statesWeight = embedder.hybridDenseWeight !== undefined;
+      const weightFrom = statesWeight ? 'model folder' : 'global default';
+      const defaultHybrid = `hybrid (${describeFusion(modelFusion)}, ${statesWeight ? "the model's weight" : 'global default'})`;
       try {
         let started = performance.now();
         const passageVectors = await embedder.embed(task.passages, {
@@ -199,7 +205,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         const lexical = run('lexical');
         rows.push({ name: 'lexical', ...lexical });
         rows.push({ name: 'dense', ...run('dense') });
-        rows.push({ name: `hybrid (${describeFusion(DEFAULT_FUSION)})`, ...run('hybrid'), default: true });
+        rows.push({ name: defaultHybrid, ...run('hybrid', modelFusion), default: true });
         rows.push(
           crossValidated('lexical: analyzer + BM25 by CV (baseline | product)', [
             { setting: 'baseline', label: 'baseline', measured: rows[0] as Measured },
@@ -218,8 +224,8 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         );
         for (const mode of ['lexical', 'dense', 'hybrid'] as const)
           within.push({
-            name: mode === 'hybrid' ? `hybrid (${describeFusion(DEFAULT_FUSION)})` : mode,
-            ...run(mode, undefined, undefined, undefined, true),
+            name: mode === 'hybrid' ? defaultHybrid : mode,
+            ...run(mode, mode === 'hybrid' ? modelFusion : undefined, undefined, undefined, true),
             ...(mode === 'hybrid' ? { default: true as const } : {}),
           });
         timings.searchMs = performance.now() - started;
@@ -229,8 +235,8 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             name: 'dense float32 (no quantisation)',
             ...denseFloat(task, passageVectors, queryVectors),
           });
-          // The default first (chosen on ties); comparedFusions holds it too.
-          const fusions = [DEFAULT_FUSION, ...comparedFusions].filter(
+          // The default first (chosen on ties); comparedFusions may hold it too.
+          const fusions = [modelFusion, ...comparedFusions].filter(
             (f, i, all) => all.findIndex((g) => describeFusion(g) === describeFusion(f)) === i,
           );
           const fusionRuns = fusions.map((fusion) => ({
@@ -245,7 +251,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           const elementRuns = [0, 0.1, 0.2, 0.4].map((weight) => ({
             setting: weight,
             label: `elements w${weight}`,
-            measured: run('hybrid', undefined, elementVectors, weight),
+            measured: run('hybrid', modelFusion, elementVectors, weight),
           }));
           for (const e of elementRuns.slice(1))
             rows.push({
@@ -283,7 +289,12 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         queries: task.queries.length,
         applications,
         documents: new Set(task.documents).size,
-        model: embedder.modelId,
+        model: {
+          id: embedder.modelId,
+          // The dense share of the default hybrid row, and where it comes from.
+          hybridDenseWeight: modelFusion.denseWeight,
+          hybridDenseWeightFrom: weightFrom,
+        },
         crossValidation: {
           folds: Math.min(CV_FOLDS, applications),
           seed: cvSeed,
@@ -321,17 +332,18 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
       else {
         io.stdout(
           `${task.queries.length} queries of ${applications} applications, ${task.passages.length} passages ` +
-            `of ${output.documents} documents, model ${output.model}\n` +
+            `of ${output.documents} documents, model ${output.model.id}, hybrid dense weight ` +
+            `${modelFusion.denseWeight} (${weightFrom})\n` +
             `Rows "by CV": setting chosen by ${output.crossValidation.folds}-fold CV grouped by application ` +
             `(seed ${cvSeed}), figures out of fold. Δ = row − baseline, 95 % CI of a paired bootstrap ` +
             `resampling applications (${BOOTSTRAP_ITERATIONS}×, seed ${BOOTSTRAP_SEED}).\n\n`,
         );
-        io.stdout(formatTable(rows, baseline, groups));
+        io.stdout(formatTable(rows, baseline, groups, defaultHybrid));
         io.stdout(
           `\nWithin application: each claim ranked among its own application's cited paragraphs ` +
             `(${output.withinApplication.meanCandidates.toFixed(1)} on average)\n`,
         );
-        io.stdout(formatTable(within, withinBaseline, groups, randomOrder.mean));
+        io.stdout(formatTable(within, withinBaseline, groups, defaultHybrid, randomOrder.mean));
         io.stdout(
           `Against the random order's expectation (same bootstrap):\n${within
             .map((row) => {
@@ -566,6 +578,7 @@ function formatTable(
   rows: EvalRow[],
   baseline: EvalRow,
   groups: readonly string[],
+  defaultName: string,
   randomOrder?: Omit<RetrievalMetrics, 'queries'>,
 ): string {
   const header = [
@@ -605,7 +618,7 @@ function formatTable(
   const folds = rows
     .filter((r) => r.chosenPerFold)
     .map((r) => `  ${r.name}: chosen per fold ${(r.chosenPerFold ?? []).join(' | ')}`);
-  return `${[header, ...lines].map(format).join('\n')}\n* = the extension's default (mode hybrid, ${describeFusion(DEFAULT_FUSION)})\n${folds.length ? `${folds.join('\n')}\n` : ''}`;
+  return `${[header, ...lines].map(format).join('\n')}\n* = the extension's default: ${defaultName}\n${folds.length ? `${folds.join('\n')}\n` : ''}`;
 }
 
 function formatDifference(d: Difference): string {

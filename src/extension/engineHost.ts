@@ -276,7 +276,11 @@ export class EngineHost implements PassageSearchPort, vscode.Disposable {
       roleOf: roleRule(config),
     });
     const statusListener = index.onDidChangeStatus((status) => this.emit(status));
-    logger.info(`Model ${embedder.modelId} from ${folder}; cache ${storePath ?? '(memory only)'}`);
+    logger.info(
+      `Model ${embedder.modelId} from ${folder}; hybrid dense weight ${index.fusion.denseWeight}` +
+        `${embedder.hybridDenseWeight === undefined ? ' (global default)' : ' (model folder)'}; ` +
+        `cache ${storePath ?? '(memory only)'}`,
+    );
     return { embedder, index, modelLabel: this.modelLabel, statusListener };
   }
 

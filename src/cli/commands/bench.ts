@@ -11,6 +11,7 @@ import { saveStore, type StoredDocument, type StoredParagraph } from '../../core
 import { silentLogger } from '../../core/logger';
 import { Analyzer } from '../../core/search/analyzer';
 import { Bm25Index } from '../../core/search/bm25';
+import { DEFAULT_FUSION, type FusionOptions } from '../../core/search/fusion';
 import { buildRetrievalTask } from '../../core/search/metrics';
 import { VectorTable } from '../../core/search/vector-table';
 import { CliError, type CliCommand, type CliIo } from '../command';
@@ -22,7 +23,10 @@ Measures the passage index with the real model on this machine and prints the fi
   - indexing throughput (paragraphs/s) of 'index' on 1,000 real paragraphs written as documents, beside
     the bare embedder's throughput on the same texts (same run), and the longest event-loop stall;
   - at each size (default 1k, 10k, 100k paragraphs): cache size, save and load time, memory, query
-    latency p50/p95 for an uncached claim (embedded now) and a cached one, lexical-only latency, the
+    latency p50/p95 for an uncached claim (embedded now) and a cached one (hybrid always mixes in the
+    dense side at weight 0.2, with feedback and document evidence; beside it the same searches without
+    them, interleaved, and the ratio), lexical-only latency (what the default search costs with a model
+    whose folder gives the dense side weight 0, like the bundled one), the
     longest event-loop stall during load and search (and per search phase), with the garbage-collection
     pauses seen during the searches (count, count over 20 ms, longest); int8 vs float32 vector scan and our BM25 vs
     MiniSearch as baselines; and how load and search time grow with size.
@@ -47,7 +51,12 @@ interface SizeFigures {
   loadMaxStallMs: number;
   memoryMB: { heapAndBuffers: number; vectors: number; lexical: number };
   hybridUncachedMs: { p50: number; p95: number };
+  /** Hybrid (dense weight 0.2) with feedback and document evidence, the claim's vector cached. */
   hybridCachedMs: { p50: number; p95: number };
+  /** The same searches without feedback and document evidence (the search before issue 11), interleaved. */
+  hybridCachedClaimOnlyMs: { p50: number; p95: number };
+  /** hybridCachedMs ÷ hybridCachedClaimOnlyMs: what feedback and document evidence cost. */
+  feedbackAndDocumentsCost: { p50Ratio: number; p95Ratio: number };
   hybridCachedStagesP50Ms: Record<string, number>;
   lexicalMs: { p50: number; p95: number };
   searchMaxStallMs: number;
@@ -139,6 +148,9 @@ export function createBenchCommand(paths: CliPaths): CliCommand {
 }
 
 export const benchCommand = createBenchCommand(bundledPaths);
+
+/** The hybrid the bench measures: the dense side always scanned (the global default weight). */
+const BENCH_HYBRID: FusionOptions = DEFAULT_FUSION;
 
 /** Real paragraphs (XML documents + PatentMatch paragraphs) and real claims (PatentMatch). */
 async function loadBase(data: string): Promise<{ paragraphs: string[]; claims: string[] }> {
@@ -256,6 +268,8 @@ async function benchSize(
     parse: (b, u) => parseDocument(b, u),
     logger: silentLogger,
     storePath,
+    // Hybrid here always scans the vectors, whatever weight the model folder gives the dense side.
+    fusion: BENCH_HYBRID,
   });
   stall = stallMonitor();
   const started = performance.now();
@@ -277,12 +291,20 @@ async function benchSize(
   const uncachedMaxStallMs = phase.stop();
   phase = stallMonitor();
   const cached: number[] = [];
+  const claimOnly: number[] = [];
   const stages: Record<string, number[]> = {};
-  for (const claim of claims) {
+  for (const [i, claim] of claims.entries()) {
+    // Interleaved, alternating which goes first, so drift on a busy machine hits both alike.
+    const plain = (): Promise<number> =>
+      timed(() =>
+        index.search({ text: claim, mode: 'hybrid', topK: 10, feedback: false, documentEvidence: false }),
+      );
+    if (i % 2 === 1) claimOnly.push(await plain());
     const t = performance.now();
     const response = await index.search({ text: claim, mode: 'hybrid', topK: 10 });
     cached.push(performance.now() - t);
     for (const [stage, ms] of Object.entries(response.timings)) (stages[stage] ??= []).push(ms);
+    if (i % 2 === 0) claimOnly.push(await plain());
   }
   const cachedMaxStallMs = phase.stop();
   phase = stallMonitor();
@@ -335,6 +357,11 @@ async function benchSize(
     },
     hybridUncachedMs: percentiles(uncached),
     hybridCachedMs: percentiles(cached),
+    hybridCachedClaimOnlyMs: percentiles(claimOnly),
+    feedbackAndDocumentsCost: {
+      p50Ratio: round(median(cached) / median(claimOnly)),
+      p95Ratio: round(percentiles(cached).p95 / percentiles(claimOnly).p95),
+    },
     hybridCachedStagesP50Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
     lexicalMs: percentiles(lexical),
     searchMaxStallMs: round(searchMaxStallMs),

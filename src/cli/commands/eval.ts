@@ -9,9 +9,8 @@ import {
 } from '../../core/search/analyzer';
 import { Bm25Index, BASELINE_BM25, PRODUCT_BM25, type Bm25Parameters } from '../../core/search/bm25';
 import { splitClaimElements } from '../../core/search/claim-query';
-import type { FusionOptions } from '../../core/search/fusion';
-import { DEFAULT_FUSION } from '../../core/search/fusion';
-import { DEFAULT_FEEDBACK, type FeedbackOptions } from '../../core/search/feedback';
+import { DEFAULT_FUSION, fusionForModel, type FusionOptions } from '../../core/search/fusion';
+import { DEFAULT_FEEDBACK, FEEDBACK_BY_DEFAULT, type FeedbackOptions } from '../../core/search/feedback';
 import { crossValidate } from '../../core/search/cross-validation';
 import {
   buildRetrievalTask,
@@ -23,7 +22,8 @@ import {
   type RetrievalMetrics,
   type RetrievalTask,
 } from '../../core/search/metrics';
-import { DEFAULT_DOCUMENT_WEIGHT, PassageCorpus } from '../../core/search/passage-corpus';
+import { PassageCorpus } from '../../core/search/passage-corpus';
+import { DEFAULT_DOCUMENT_EVIDENCE, type DocumentEvidenceOptions } from '../../core/search/document-evidence';
 import type { SearchMode } from '../../core/search/types';
 import { CliError, type CliCommand, type CliIo } from '../command';
 import { bundledPaths, longTextMode, openEmbedder, parseArgs, stderrLogger, type CliPaths } from './index';
@@ -39,7 +39,9 @@ patent_application_id. Every tuned setting (rows "by CV") is chosen by 5-fold cr
 by application (seeded) and its figures are out of fold. Every row carries the difference in MRR@10 and
 accuracy@10 from the baseline with a 95 % paired-bootstrap interval resampling applications. A second
 table ranks each claim among its own application's paragraphs only, beside the exact expectation of a
-random order. The row marked * (JSON: "default": true) is the extension's default search.
+random order. The row marked * (JSON: "default": true) is the extension's default search: hybrid
+with the dense weight of the model folder's patent-passages.json (hybrid.denseWeight), or the global
+default where it states none; the header line says which.
 
 Options:
   --pairs FILE        the JSON lines file (required)
@@ -61,10 +63,12 @@ interface Measured extends RetrievalMetrics {
 
 interface EvalRow extends Measured {
   name: string;
-  /** The mode and fusion the extension uses by default (`patentPassages.mode` = hybrid, DEFAULT_FUSION). */
+  /** The mode and fusion the extension uses by default (`patentPassages.mode` = hybrid, the model's weight). */
   default?: true;
   /** For a cross-validated row: the setting chosen on the other folds, per fold. */
   chosenPerFold?: string[];
+  /** For a cross-validated row: the setting chosen on all applications (what the product should use). */
+  chosenOnAll?: string;
 }
 
 const CV_FOLDS = 5;
@@ -131,6 +135,10 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             relevant,
           ),
           chosenPerFold: result.folds.map((f) => f.chosen.label),
+          // What the same rule picks on every application: the setting to ship (ties: the earlier).
+          chosenOnAll: candidates.reduce((best, c) =>
+            mean(c.measured.reciprocalRanks) > mean(best.measured.reciprocalRanks) ? c : best,
+          ).label,
         };
       };
 
@@ -146,6 +154,15 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         longText: longTextMode(values.get('--long-text')),
         logger: stderrLogger(io, false),
       });
+      // The extension's default search runs with the weight the model folder states.
+      const modelFusion = fusionForModel(embedder.hybridDenseWeight);
+      const statesWeight = embedder.hybridDenseWeight !== undefined;
+      const weightFrom = statesWeight ? 'model folder' : 'global default';
+      const defaultHybrid =
+        `hybrid (${describeFusion(modelFusion)}, ${statesWeight ? "the model's weight" : 'global default'})` +
+        ` + ${productSteps}`;
+      const productLexical = `lexical + ${productSteps}`;
+      const productHybrid = `hybrid + ${productSteps}`;
       try {
         let started = performance.now();
         const passageVectors = await embedder.embed(task.passages, {
@@ -198,7 +215,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
                 ...(own ? { accept: (record) => own.has(record.paragraphId) } : {}),
                 ...(spec.fusion ? { fusion: spec.fusion } : {}),
                 ...(spec.feedback ? { feedback: spec.feedback } : {}),
-                ...(spec.documentWeight ? { documentWeight: spec.documentWeight } : {}),
+                ...(spec.documents ? { documents: spec.documents } : {}),
                 ...(elements
                   ? {
                       elements: elements.map((vector) => ({ text: '', vector })),
@@ -211,7 +228,12 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           });
           return measure(rankings, relevant);
         };
-        const withEvidence = { feedback: DEFAULT_FEEDBACK, documentWeight: DEFAULT_DOCUMENT_WEIGHT };
+        // The lexical steps the product runs by default; the rows "by CV" below vary one thing at a time
+        // around them, then everything jointly.
+        const product: Pick<RunSpec, 'feedback' | 'documents'> = {
+          documents: DEFAULT_DOCUMENT_EVIDENCE,
+          ...(FEEDBACK_BY_DEFAULT ? { feedback: DEFAULT_FEEDBACK } : {}),
+        };
         started = performance.now();
         const lexical = run({ mode: 'lexical' });
         rows.push({ name: 'lexical, claim only', ...lexical });
@@ -222,13 +244,19 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         });
         const lexicalFeedback = run({ mode: 'lexical', feedback: DEFAULT_FEEDBACK });
         rows.push({ name: `lexical + feedback (${describeFeedback(DEFAULT_FEEDBACK)})`, ...lexicalFeedback });
+        const withFeedback = { feedback: DEFAULT_FEEDBACK, documents: DEFAULT_DOCUMENT_EVIDENCE };
+        const lexicalBoth = run({ mode: 'lexical', ...withFeedback });
+        const lexicalDocuments = run({ mode: 'lexical', documents: DEFAULT_DOCUMENT_EVIDENCE });
         rows.push({
-          name: `lexical + documents (w ${DEFAULT_DOCUMENT_WEIGHT})`,
-          ...run({ mode: 'lexical', documentWeight: DEFAULT_DOCUMENT_WEIGHT }),
+          name: `lexical + documents (${describeDocuments(DEFAULT_DOCUMENT_EVIDENCE)})`,
+          ...lexicalDocuments,
         });
-        const lexicalBoth = run({ mode: 'lexical', ...withEvidence });
         rows.push({ name: 'lexical + feedback + documents', ...lexicalBoth });
-        rows.push({ name: defaultRowName, ...run({ mode: 'hybrid', ...withEvidence }), default: true });
+        rows.push({
+          name: defaultHybrid,
+          ...run({ mode: 'hybrid', fusion: modelFusion, ...product }),
+          default: true,
+        });
 
         // Every tuned number, chosen by grouped CV; the simpler setting first (kept on ties).
         rows.push(
@@ -244,26 +272,22 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         const noCap = { ...DEFAULT_FEEDBACK, maxDocumentShare: 1 };
         rows.push(
           crossValidated('lexical + documents: feedback off | on | on without df cap by CV', [
-            {
-              setting: 'off',
-              label: 'off',
-              measured: run({ mode: 'lexical', documentWeight: DEFAULT_DOCUMENT_WEIGHT }),
-            },
+            { setting: 'off', label: 'off', measured: lexicalDocuments },
             { setting: 'on', label: 'on', measured: lexicalBoth },
             {
               setting: 'no cap',
               label: 'on without df cap',
-              measured: run({ mode: 'lexical', documentWeight: DEFAULT_DOCUMENT_WEIGHT, feedback: noCap }),
+              measured: run({ mode: 'lexical', documents: DEFAULT_DOCUMENT_EVIDENCE, feedback: noCap }),
             },
           ]),
         );
         rows.push(
           crossValidated(
-            'lexical + feedback + documents: document weight by CV (0 … 0.8)',
-            documentWeights.map((documentWeight) => ({
-              setting: documentWeight,
-              label: `documents w ${documentWeight}`,
-              measured: run({ mode: 'lexical', feedback: DEFAULT_FEEDBACK, documentWeight }),
+            `${productLexical}: documents off | others | best × weight by CV (${documentSettings.length})`,
+            documentSettings.map((documents) => ({
+              setting: documents,
+              label: describeDocuments(documents),
+              measured: run({ mode: 'lexical', ...product, documents }),
             })),
           ),
         );
@@ -272,32 +296,32 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           label: variant.label,
           measured: run({
             mode: 'lexical',
-            ...withEvidence,
+            ...product,
             corpus: buildCorpus(new Analyzer(variant.options)),
           }),
         }));
-        rows.push(
-          crossValidated('lexical + feedback + documents: analyzer steps by CV (8 settings)', analyzerRuns),
-        );
+        rows.push(crossValidated(`${productLexical}: analyzer steps by CV (8 settings)`, analyzerRuns));
         const bm25Runs = bm25Variants.map((parameters) => ({
           setting: parameters,
           label: `k1 ${parameters.k1} b ${parameters.b}`,
           measured: run({
             mode: 'lexical',
-            ...withEvidence,
+            ...product,
             corpus: buildCorpus(new Analyzer(), parameters),
           }),
         }));
-        rows.push(crossValidated('lexical + feedback + documents: k1, b by CV (9 settings)', bm25Runs));
+        rows.push(
+          crossValidated(`${productLexical}: k1, b by CV (${bm25Variants.length} settings)`, bm25Runs),
+        );
         rows.push(
           crossValidated(
-            'hybrid + feedback + documents: linear weight by CV (0 … 0.5)',
+            `${productHybrid}: linear weight by CV (0 … 0.5)`,
             linearWeights.map((denseWeight) => {
               const fusion: FusionOptions = { method: 'linear', denseWeight, rrfK: 60 };
               return {
                 setting: fusion,
                 label: describeFusion(fusion),
-                measured: run({ mode: 'hybrid', fusion, ...withEvidence }),
+                measured: run({ mode: 'hybrid', fusion, ...product }),
               };
             }),
           ),
@@ -322,12 +346,12 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
           for (const bm25 of [BASELINE_BM25, PRODUCT_BM25]) {
             const jointCorpus = buildCorpus(new Analyzer(analyzerOptions), bm25);
             for (const feedback of [undefined, DEFAULT_FEEDBACK])
-              for (const documentWeight of [0, 0.3, 0.5, 0.7])
+              for (const documents of jointDocumentSettings)
                 for (const denseWeight of [0, 0.2]) {
                   const label =
                     `${analyzerOptions === PRODUCT_ANALYZER ? 'product' : 'plain'} analyzer, ` +
                     `k1 ${bm25.k1} b ${bm25.b}, feedback ${feedback ? 'on' : 'off'}, ` +
-                    `documents w ${documentWeight}, dense w ${denseWeight}`;
+                    `documents ${describeDocuments(documents)}, dense w ${denseWeight}`;
                   jointRuns.push({
                     setting: label,
                     label,
@@ -335,7 +359,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
                       mode: 'hybrid',
                       fusion: { method: 'linear', denseWeight, rrfK: 60 },
                       corpus: jointCorpus,
-                      documentWeight,
+                      documents,
                       ...(feedback ? { feedback } : {}),
                     }),
                   });
@@ -345,12 +369,12 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         within.push({ name: 'lexical, claim only', ...run({ mode: 'lexical', withinApplication: true }) });
         within.push({ name: 'dense', ...run({ mode: 'dense', withinApplication: true }) });
         within.push({
-          name: 'lexical + feedback + documents',
-          ...run({ mode: 'lexical', ...withEvidence, withinApplication: true }),
+          name: productLexical,
+          ...run({ mode: 'lexical', ...product, withinApplication: true }),
         });
         within.push({
-          name: defaultRowName,
-          ...run({ mode: 'hybrid', ...withEvidence, withinApplication: true }),
+          name: defaultHybrid,
+          ...run({ mode: 'hybrid', fusion: modelFusion, ...product, withinApplication: true }),
           default: true,
         });
         timings.searchMs = performance.now() - started;
@@ -360,20 +384,18 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             name: 'dense float32 (no quantisation)',
             ...denseFloat(task, passageVectors, queryVectors),
           });
-          // The default first (chosen on ties); comparedFusions holds it too.
-          const fusions = [DEFAULT_FUSION, ...comparedFusions].filter(
+          // The default first (chosen on ties); comparedFusions may hold it too.
+          const fusions = [modelFusion, ...comparedFusions].filter(
             (f, i, all) => all.findIndex((g) => describeFusion(g) === describeFusion(f)) === i,
           );
           const fusionRuns = fusions.map((fusion) => ({
             setting: fusion,
             label: describeFusion(fusion),
-            measured: run({ mode: 'hybrid', fusion, ...withEvidence }),
+            measured: run({ mode: 'hybrid', fusion, ...product }),
           }));
           for (const f of fusionRuns.slice(1))
-            rows.push({ name: `hybrid (${f.label}) + feedback + documents`, ...f.measured });
-          rows.push(
-            crossValidated('hybrid + feedback + documents: fusion method + weight by CV', fusionRuns),
-          );
+            rows.push({ name: `${productHybrid} (${f.label})`, ...f.measured });
+          rows.push(crossValidated(`${productHybrid}: fusion method + weight by CV`, fusionRuns));
           const elementVectors = await embedElements(embedder, task);
           const split = elementVectors.filter((v) => v !== undefined).length;
           const elementRuns = [0, 0.1, 0.2, 0.4].map((weight) => ({
@@ -381,9 +403,10 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             label: `elements w${weight}`,
             measured: run({
               mode: 'hybrid',
+              fusion: modelFusion,
               elements: elementVectors,
               elementWeight: weight,
-              ...withEvidence,
+              ...product,
             }),
           }));
           for (const e of elementRuns.slice(1))
@@ -406,7 +429,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             ...f,
             measured: run({
               mode: 'lexical',
-              documentWeight: DEFAULT_DOCUMENT_WEIGHT,
+              documents: DEFAULT_DOCUMENT_EVIDENCE,
               ...(f.setting ? { feedback: f.setting } : {}),
             }),
           }));
@@ -445,7 +468,12 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
         queries: task.queries.length,
         applications,
         documents: new Set(task.documents).size,
-        model: embedder.modelId,
+        model: {
+          id: embedder.modelId,
+          // The dense share of the default hybrid row, and where it comes from.
+          hybridDenseWeight: modelFusion.denseWeight,
+          hybridDenseWeightFrom: weightFrom,
+        },
         crossValidation: {
           folds: Math.min(CV_FOLDS, applications),
           seed: cvSeed,
@@ -483,17 +511,18 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
       else {
         io.stdout(
           `${task.queries.length} queries of ${applications} applications, ${task.passages.length} passages ` +
-            `of ${output.documents} documents, model ${output.model}\n` +
+            `of ${output.documents} documents, model ${output.model.id}, hybrid dense weight ` +
+            `${modelFusion.denseWeight} (${weightFrom})\n` +
             `Rows "by CV": setting chosen by ${output.crossValidation.folds}-fold CV grouped by application ` +
             `(seed ${cvSeed}), figures out of fold. Δ = row − baseline, 95 % CI of a paired bootstrap ` +
             `resampling applications (${BOOTSTRAP_ITERATIONS}×, seed ${BOOTSTRAP_SEED}).\n\n`,
         );
-        io.stdout(formatTable(rows, baseline, groups));
+        io.stdout(formatTable(rows, baseline, groups, defaultHybrid));
         io.stdout(
           `\nWithin application: each claim ranked among its own application's cited paragraphs ` +
             `(${output.withinApplication.meanCandidates.toFixed(1)} on average)\n`,
         );
-        io.stdout(formatTable(within, withinBaseline, groups, randomOrder.mean));
+        io.stdout(formatTable(within, withinBaseline, groups, defaultHybrid, randomOrder.mean));
         io.stdout(
           `Against the random order's expectation (same bootstrap):\n${within
             .map((row) => {
@@ -518,15 +547,30 @@ const emptyRange = {
 };
 
 const linearWeights = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
-const documentWeights = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+const noDocuments: DocumentEvidenceOptions = { weight: 0, from: 'best' };
+/** Off first (kept on ties), then both definitions of the document's score over a range of weights. */
+const documentSettings: DocumentEvidenceOptions[] = [
+  noDocuments,
+  ...[0.3, 0.5].map((weight) => ({ weight, from: 'others' as const })),
+  ...[0.3, 0.5, 0.7, 0.8, 0.9].map((weight) => ({ weight, from: 'best' as const })),
+];
+const jointDocumentSettings: DocumentEvidenceOptions[] = [
+  noDocuments,
+  { weight: 0.5, from: 'others' },
+  ...[0.5, 0.7, 0.9].map((weight) => ({ weight, from: 'best' as const })),
+];
+
+/** The product's default lexical steps, as a row name. */
+const productSteps = `${FEEDBACK_BY_DEFAULT ? 'feedback + ' : ''}documents (${describeDocuments(DEFAULT_DOCUMENT_EVIDENCE)})`;
+
+function describeDocuments(d: DocumentEvidenceOptions): string {
+  return d.weight === 0 ? 'off' : `${d.from} w ${d.weight}`;
+}
 const bm25Variants: Bm25Parameters[] = [
   PRODUCT_BM25,
   BASELINE_BM25,
   ...[0.9, 1.2, 1.5].flatMap((k1) => [0.5, 0.75, 0.9].map((b) => ({ k1, b }))),
 ].filter((p, i, all) => all.findIndex((q) => q.k1 === p.k1 && q.b === p.b) === i);
-
-/** The extension's default search, as a row name. */
-const defaultRowName = `hybrid (${describeFusion(DEFAULT_FUSION)}) + feedback + documents (w ${DEFAULT_DOCUMENT_WEIGHT})`;
 
 interface RunSpec {
   mode: SearchMode;
@@ -535,7 +579,7 @@ interface RunSpec {
   elementWeight?: number;
   withinApplication?: boolean;
   feedback?: FeedbackOptions;
-  documentWeight?: number;
+  documents?: DocumentEvidenceOptions;
   /** Another corpus (other analyzer or BM25 parameters); default: the product's. */
   corpus?: PassageCorpus;
 }
@@ -772,6 +816,7 @@ function formatTable(
   rows: EvalRow[],
   baseline: EvalRow,
   groups: readonly string[],
+  defaultName: string,
   randomOrder?: Omit<RetrievalMetrics, 'queries'>,
 ): string {
   const header = [
@@ -810,8 +855,11 @@ function formatTable(
       .join(' ')}`.trimEnd();
   const folds = rows
     .filter((r) => r.chosenPerFold)
-    .map((r) => `  ${r.name}: chosen per fold ${(r.chosenPerFold ?? []).join(' | ')}`);
-  return `${[header, ...lines].map(format).join('\n')}\n* = the extension's default (${defaultRowName})\n${folds.length ? `${folds.join('\n')}\n` : ''}`;
+    .map(
+      (r) =>
+        `  ${r.name}: chosen per fold ${(r.chosenPerFold ?? []).join(' | ')}; on all applications ${r.chosenOnAll ?? ''}`,
+    );
+  return `${[header, ...lines].map(format).join('\n')}\n* = the extension's default: ${defaultName}\n${folds.length ? `${folds.join('\n')}\n` : ''}`;
 }
 
 function formatDifference(d: Difference): string {
@@ -820,4 +868,8 @@ function formatDifference(d: Difference): string {
 
 function sign(value: number): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 }

@@ -16,7 +16,7 @@ Options:
   --exclude-file F    leave out this document (e.g. the one the claim is in)
   --role ROLE         all (default) | prior-art | specification
   --elements          element-wise matching: show which claim element matched each passage
-  --no-feedback       do not expand the claim with its best matches' terms (RM3)
+  --feedback          expand the claim with its best matches' terms (RM3; off by default)
   --no-documents      rank paragraphs by their own match only (no document evidence)
   --cache FILE        cache file (default <dir>/.patent-passages/passages.ppidx)
   --model DIR         model folder (default: the bundled models/use-lite-en)
@@ -25,7 +25,7 @@ Options:
                       feedbackTerms, paragraphScore, documentScore, ...}], "expansionTerms": [...],
                       "timings": {...}}
 Each hit is followed by why it ranks: the words it shares with the claim, the words feedback added
-that it contains, and its document's own match (the best of the document's other paragraphs).
+that it contains, and its document's own match (its best paragraph's own score).
 `;
 
 export function createSearchCommand(paths: CliPaths): CliCommand {
@@ -48,7 +48,7 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           '--exclude',
           '--max-file-mb',
         ],
-        flags: ['--json', '--elements', '--verbose', '--no-feedback', '--no-documents'],
+        flags: ['--json', '--elements', '--verbose', '--feedback', '--no-documents'],
       });
       const dir = positionals[0];
       if (dir === undefined || positionals.length > 1) throw new CliError('give one folder to search', 2);
@@ -77,7 +77,7 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
           topK,
           role: role as 'all' | 'prior-art' | 'specification',
           elements: flags.has('--elements'),
-          feedback: !flags.has('--no-feedback'),
+          feedback: flags.has('--feedback'),
           documentEvidence: !flags.has('--no-documents'),
           ...(excluded ? { excludeUri: excluded.startsWith('/') ? excluded : `${root}/${excluded}` } : {}),
         });
@@ -113,6 +113,7 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
             mode: response.mode,
             model: embedder.modelId,
             ...(response.expansionTerms ? { expansionTerms: response.expansionTerms } : {}),
+            hybridDenseWeight: index.fusion.denseWeight,
             ...(response.notice ? { notice: response.notice } : {}),
             ...(update.paragraphsEmbedded ? { embeddedNow: update.paragraphsEmbedded } : {}),
           };

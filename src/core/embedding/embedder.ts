@@ -11,6 +11,11 @@ export interface Embedder {
   /** Identifies model and output: changes whenever vectors would change (model files, dimensions). */
   readonly modelId: string;
   readonly dims: number;
+  /**
+   * The dense share of the hybrid score the model's folder asks for (manifest `hybrid.denseWeight`);
+   * undefined: search uses the global default.
+   */
+  readonly hybridDenseWeight?: number;
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
   dispose(): Promise<void> | void;
 }

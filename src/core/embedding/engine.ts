@@ -132,6 +132,7 @@ export function defaultBatchTokens(onnxBytes: number): number {
 export class OnnxEmbedder implements Embedder {
   readonly modelId: string;
   readonly dims: number = 0;
+  readonly hybridDenseWeight: number | undefined;
   /** Filled in by `start()`. */
   readonly model!: EmbedderModelInfo;
   /** Totals since creation, for benchmarks and the log. */
@@ -177,6 +178,7 @@ export class OnnxEmbedder implements Embedder {
     const cacheSize = options.cacheSize ?? 512;
     this.cache = cacheSize > 0 ? new LRUCache<string, Float32Array>({ max: cacheSize }) : undefined;
     this.modelId = '';
+    this.hybridDenseWeight = spec.hybridDenseWeight;
   }
 
   /** Starts the worker and loads the model (once); `createEmbedder` calls it. */

@@ -52,6 +52,12 @@ export interface ModelSpec {
   license?: string;
   /** Which `TextTokenizer` implementation reads the folder (see tokenizer.ts), and its file. */
   tokenizer: { kind: string; file: string; configFile?: string };
+  /**
+   * The dense share of the hybrid score that suits this model (manifest `hybrid.denseWeight`, in [0, 1]);
+   * undefined when the folder does not say, and search uses the global default (`DEFAULT_FUSION`). A
+   * stronger model deserves a larger share, so it belongs to the model, chosen by cross-validation.
+   */
+  hybridDenseWeight?: number;
 }
 
 /** What our manifest may say; every field is optional. */
@@ -70,6 +76,8 @@ interface Manifest {
   lowercase?: boolean;
   /** Tokenizer implementation and file; default `{ kind: 'tokenizer.json', file: 'tokenizer.json' }`. */
   tokenizer?: { kind?: string; file?: string };
+  /** How search mixes this model's cosine with BM25. */
+  hybrid?: { denseWeight: number };
 }
 
 /** Facts the sentence-transformers files do not record, for models the product knows by name. */
@@ -97,7 +105,8 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
   if (!info?.isDirectory()) throw new ModelFolderError(folder, 'not-found', 'no such folder');
 
   const files = new JsonFiles(folder);
-  const manifest = parseManifest(folder, await files.read(MANIFEST_FILE, false));
+  const rawManifest = await files.read(MANIFEST_FILE, false);
+  const manifest = parseManifest(folder, rawManifest);
 
   const onnxRelative = (await exists(join(folder, 'model.onnx')))
     ? 'model.onnx'
@@ -232,7 +241,12 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
     onnxPath: join(folder, onnxRelative),
     id,
     displayName: manifest.displayName ?? known?.displayName ?? id,
-    ...(await fingerprintFolder(folder, onnxRelative, [...files.names, tokenizerFile])),
+    ...(await fingerprintFolder(
+      folder,
+      onnxRelative,
+      [...files.names, tokenizerFile],
+      rawManifest === undefined ? undefined : manifestForFingerprint(rawManifest),
+    )),
     graph,
     dims,
     matryoshkaDims,
@@ -246,6 +260,7 @@ export async function loadModelFolder(folderPath: string): Promise<ModelSpec> {
       file: tokenizerFile,
       configFile: tokenizerConfig !== undefined ? 'tokenizer_config.json' : undefined,
     },
+    ...(manifest.hybrid ? { hybridDenseWeight: manifest.hybrid.denseWeight } : {}),
   };
 }
 
@@ -339,6 +354,25 @@ function parseManifest(folder: string, raw: unknown): Manifest {
     }
     m.tokenizer = { kind: t.kind as string | undefined, file: t.file as string | undefined };
   }
+  if (raw.hybrid !== undefined) {
+    if (!isObject(raw.hybrid))
+      throw invalid(
+        folder,
+        MANIFEST_FILE,
+        '"hybrid" must be an object { "denseWeight": number from 0 to 1 }',
+      );
+    const weight = raw.hybrid.denseWeight;
+    if (weight === undefined)
+      throw invalid(folder, MANIFEST_FILE, '"hybrid.denseWeight" is missing: give a number from 0 to 1');
+    if (typeof weight !== 'number' || !(weight >= 0 && weight <= 1)) {
+      throw invalid(
+        folder,
+        MANIFEST_FILE,
+        `"hybrid.denseWeight" must be a number from 0 to 1, not ${JSON.stringify(weight)}`,
+      );
+    }
+    m.hybrid = { denseWeight: weight };
+  }
   return m;
 }
 
@@ -424,6 +458,16 @@ const TOKENIZER_FILES = [
 ];
 
 /**
+ * What of the manifest the fingerprint hashes: its content less `hybrid`, which only decides how search
+ * mixes the scores, so setting a model's weight does not re-embed every workspace. Written as our
+ * builds write manifests (2-space JSON and a newline), so a manifest they wrote hashes as before.
+ */
+function manifestForFingerprint(raw: unknown): Buffer {
+  const { hybrid: _searchOnly, ...vectorRelevant } = raw as Record<string, unknown>;
+  return Buffer.from(`${JSON.stringify(vectorRelevant, null, 2)}\n`);
+}
+
+/**
  * The fingerprint: SHA-256 over the name, size and SHA-256 of the full content of each file that decides
  * the vectors — the JSON settings the loader read, the tokenizer files, the ONNX file and any external
  * data files it names. Every byte is hashed (a fine-tuned model can differ only in the middle of its
@@ -435,6 +479,8 @@ async function fingerprintFolder(
   folder: string,
   onnxRelative: string,
   settingsFiles: readonly string[],
+  /** Hashed instead of the manifest file's bytes. */
+  manifest: Buffer | undefined,
 ): Promise<{ fingerprint: string; onnxBytes: number }> {
   const onnx = await hashFile(join(folder, onnxRelative), true);
   const names = new Set([...settingsFiles, onnxRelative]);
@@ -449,7 +495,12 @@ async function fingerprintFolder(
   }
   const hash = createHash('sha256');
   for (const name of [...names].sort()) {
-    const file = name === onnxRelative ? onnx : await hashFile(join(folder, name), false);
+    const file =
+      name === onnxRelative
+        ? onnx
+        : name === MANIFEST_FILE && manifest
+          ? { size: manifest.length, sha256: createHash('sha256').update(manifest).digest('hex') }
+          : await hashFile(join(folder, name), false);
     hash.update(`${name}\0${file.size}\0${file.sha256}\n`);
   }
   return { fingerprint: hash.digest('hex').slice(0, 12), onnxBytes: onnx.size };

@@ -19,8 +19,10 @@ import type { PatentDocument } from '../documents/model';
 import type { Embedder } from '../embedding/embedder';
 import type { Logger } from '../logger';
 import { splitClaimElements } from '../search/claim-query';
-import { DEFAULT_FEEDBACK } from '../search/feedback';
-import { DEFAULT_DOCUMENT_WEIGHT, PassageCorpus, type PassageRecord } from '../search/passage-corpus';
+import { DEFAULT_FEEDBACK, FEEDBACK_BY_DEFAULT } from '../search/feedback';
+import { fusionForModel, type FusionOptions } from '../search/fusion';
+import { DEFAULT_DOCUMENT_EVIDENCE } from '../search/document-evidence';
+import { PassageCorpus, type PassageRecord } from '../search/passage-corpus';
 import type {
   Disposable,
   DocumentRole,
@@ -103,6 +105,8 @@ export interface PassageIndexOptions {
    * each of their documents becomes a document of the index. Without this every file is one document.
    */
   bulk?: BulkReader;
+  /** How hybrid search mixes the scores; default: the model folder's dense weight (`fusionForModel`). */
+  fusion?: FusionOptions;
 }
 
 /** How the index reads bulk files: by the file's uri (the caller maps it to a path), streamed. */
@@ -134,6 +138,8 @@ export class PassageIndex implements PassageSearchService {
   private readonly files = new Map<string, string[]>();
   private readonly listeners = new Set<(status: IndexStatus) => void>();
   private readonly identity: StoreIdentity;
+  /** How hybrid search mixes the scores: with the dense weight the model's folder states. */
+  readonly fusion: FusionOptions;
   private readonly recipe: EmbeddingRecipe;
   private readonly roleOf: (document: DocumentInfo) => DocumentRole;
   private readonly disposeController = new AbortController();
@@ -161,6 +167,7 @@ export class PassageIndex implements PassageSearchService {
       recipe: this.recipe.id,
     };
     this.corpus = new PassageCorpus(options.embedder.dims);
+    this.fusion = options.fusion ?? fusionForModel(options.embedder.hybridDenseWeight);
     this.storage = options.storePath ? 'disk' : 'memory';
     this.current = {
       state: 'idle',
@@ -203,7 +210,13 @@ export class PassageIndex implements PassageSearchService {
 
     let queryVector: Float32Array | undefined;
     let elements: { text: string; vector: Float32Array; rowScores?: Float32Array }[] | undefined;
-    if (mode !== 'lexical') {
+    // A model whose folder gives the dense side no weight (the bundled USE-Lite) ranks hybrid exactly as
+    // lexical: the claim is not embedded at all.
+    const usesVectors =
+      mode === 'dense' ||
+      (mode === 'hybrid' &&
+        (query.elements === true || this.fusion.method !== 'linear' || this.fusion.denseWeight > 0));
+    if (usesVectors) {
       const embedStarted = performance.now();
       try {
         const elementTexts = query.elements ? splitClaimElements(text).elements : [];
@@ -232,7 +245,7 @@ export class PassageIndex implements PassageSearchService {
       timings.embed = performance.now() - embedStarted;
     }
     query.signal?.throwIfAborted();
-    if (mode !== 'lexical' && this.pending > 0) {
+    if (usesVectors && mode !== 'lexical' && this.pending > 0) {
       notice = `${this.pending} paragraphs are still being embedded; they are found by their words only for now.`;
     }
     // Score the vectors in slices that yield, so even a 100k-paragraph index never blocks the thread.
@@ -262,8 +275,9 @@ export class PassageIndex implements PassageSearchService {
         queryRowScores,
         rowScoresVersion,
         elements,
-        ...(query.feedback === false ? {} : { feedback: DEFAULT_FEEDBACK }),
-        ...(query.documentEvidence === false ? {} : { documentWeight: DEFAULT_DOCUMENT_WEIGHT }),
+        fusion: this.fusion,
+        ...((query.feedback ?? FEEDBACK_BY_DEFAULT) ? { feedback: DEFAULT_FEEDBACK } : {}),
+        ...(query.documentEvidence === false ? {} : { documents: DEFAULT_DOCUMENT_EVIDENCE }),
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>
           (query.excludeUri === undefined || record.uri !== query.excludeUri) &&

@@ -1,7 +1,7 @@
 /**
  * Pseudo-relevance feedback (RM3, Abdul-Jaleel et al. 2004): the claim is expanded with the terms that
  * characterise its first-pass best paragraphs. Claims and the prior art that anticipates them often
- * describe the same thing in different words; the best few matches bring those words in. Chosen by
+ * describe the same thing in different words; the best few matches bring those words in. Measured by
  * grouped cross-validation on the PatentMatch dev set (docs/notes/issue-11.md).
  */
 
@@ -19,7 +19,14 @@ export interface FeedbackOptions {
   maxDocumentShare: number;
 }
 
-/** The setting cross-validation chose in every fold (docs/notes/issue-11.md). */
+/**
+ * Whether searches use feedback unless told otherwise. With document evidence on, grouped cross-validation
+ * chose no feedback in every fold (docs/notes/issue-11.md): the best documents' paragraphs already bring
+ * what feedback would add. Users can still turn it on (setting, `--feedback`).
+ */
+export const FEEDBACK_BY_DEFAULT = false;
+
+/** Common RM3 numbers, not tuned: over a 54-setting grid (`eval --compare`) the folds disagreed. */
 export const DEFAULT_FEEDBACK: FeedbackOptions = {
   paragraphs: 10,
   terms: 20,

@@ -2,7 +2,7 @@
  * Fusing the dense and the lexical side. Every method takes, per candidate, the cosine (dense) and the
  * normalised BM25 (lexical), either possibly missing, and returns one number to rank by. The methods were
  * compared on the PatentMatch dev set (`patent-passages eval`, docs/notes/issue-6.md); the product uses
- * `DEFAULT_FUSION`.
+ * the linear mix with the model folder's dense weight (`fusionForModel`).
  */
 
 export type FusionMethod = 'minmax' | 'rrf' | 'linear';
@@ -15,7 +15,16 @@ export interface FusionOptions {
   rrfK: number;
 }
 
+/** The fusion of a model whose folder states no dense weight. */
 export const DEFAULT_FUSION: FusionOptions = { method: 'linear', denseWeight: 0.2, rrfK: 60 };
+
+/**
+ * The product's fusion for a model: the linear mix with the dense weight its folder states
+ * (`Embedder.hybridDenseWeight`), or `DEFAULT_FUSION`'s when it states none.
+ */
+export function fusionForModel(denseWeight: number | undefined): FusionOptions {
+  return denseWeight === undefined ? DEFAULT_FUSION : { ...DEFAULT_FUSION, denseWeight };
+}
 
 /**
  * Returns the fused ranking score of each candidate. `dense[i]` is the cosine (NaN when the candidate

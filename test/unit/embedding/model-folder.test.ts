@@ -98,6 +98,8 @@ describe('model folder validation', () => {
     assert.equal(spec.dims, 768);
     assert.equal(spec.maxTokens, 512);
     assert.deepEqual(spec.graph, { kind: 'token-embeddings', pooling: 'cls' });
+    // Never measured here (it cannot be downloaded): the global default applies until its manifest says.
+    assert.equal(spec.hybridDenseWeight, undefined);
   });
 
   test('the folder does not exist', () =>
@@ -323,6 +325,94 @@ describe('graphs that output a pooled sentence vector', () => {
     } finally {
       await e.dispose();
     }
+  });
+});
+
+describe('manifest "hybrid": the dense share of hybrid scores as a property of the model', () => {
+  const withManifest = async (manifest: unknown): Promise<string> => {
+    const dir = await copy();
+    await writeJson(join(dir, 'patent-passages.json'), manifest);
+    return dir;
+  };
+
+  test('a folder without one states no weight (search falls back to the global default)', async () => {
+    assert.equal((await loadModelFolder(good.dir)).hybridDenseWeight, undefined);
+    const dir = await withManifest({ id: 'no-weight' });
+    assert.equal((await loadModelFolder(dir)).hybridDenseWeight, undefined);
+  });
+
+  for (const weight of [0, 0.15, 1]) {
+    test(`"hybrid": { "denseWeight": ${weight} } is the spec's weight`, async () => {
+      const dir = await withManifest({ id: 'weighted', hybrid: { denseWeight: weight } });
+      const spec = await loadModelFolder(dir);
+      assert.equal(spec.hybridDenseWeight, weight);
+      assert.equal(spec.id, 'weighted');
+    });
+  }
+
+  test('the weight reaches the embedder the index reads it from', async () => {
+    const dir = await withManifest({ hybrid: { denseWeight: 0.35 } });
+    const embedder = await createEmbedder({ modelDir: dir, workerPath: TEST_WORKER, threads: 1 });
+    try {
+      assert.equal(embedder.hybridDenseWeight, 0.35);
+    } finally {
+      await embedder.dispose();
+    }
+  });
+
+  for (const [label, hybrid, message] of [
+    [
+      'with denseWeight above 1',
+      { denseWeight: 1.5 },
+      /"hybrid\.denseWeight" must be a number from 0 to 1, not 1\.5/,
+    ],
+    [
+      'with denseWeight below 0',
+      { denseWeight: -0.1 },
+      /"hybrid\.denseWeight" must be a number from 0 to 1, not -0\.1/,
+    ],
+    [
+      'with denseWeight as a string',
+      { denseWeight: '0.3' },
+      /"hybrid\.denseWeight" must be a number from 0 to 1, not "0\.3"/,
+    ],
+    [
+      'with denseWeight null',
+      { denseWeight: null },
+      /"hybrid\.denseWeight" must be a number from 0 to 1, not null/,
+    ],
+    ['without denseWeight (a misspelt key)', { dense_weight: 0.3 }, /"hybrid\.denseWeight" is missing/],
+    ['as a bare number instead of an object', 0.3, /"hybrid" must be an object \{ "denseWeight"/],
+  ] as const) {
+    test(`"hybrid" ${label} is refused, naming the manifest`, async () => {
+      const dir = await withManifest({ id: 'bad-weight', hybrid });
+      await expectProblem(dir, 'invalid', 'patent-passages.json', message);
+    });
+  }
+
+  test('the weight is not part of the fingerprint: setting or changing it keeps the cache', async () => {
+    const dir = await withManifest({ id: 'weighted', maxTokens: 64 });
+    const without = (await loadModelFolder(dir)).fingerprint;
+    await writeJson(join(dir, 'patent-passages.json'), {
+      id: 'weighted',
+      hybrid: { denseWeight: 0.1 },
+      maxTokens: 64,
+    });
+    const set = (await loadModelFolder(dir)).fingerprint;
+    await writeJson(join(dir, 'patent-passages.json'), {
+      id: 'weighted',
+      hybrid: { denseWeight: 0.4 },
+      maxTokens: 64,
+    });
+    const changed = (await loadModelFolder(dir)).fingerprint;
+    assert.deepEqual([set, changed], [without, without]);
+    // What does decide the vectors still counts.
+    await writeJson(join(dir, 'patent-passages.json'), {
+      id: 'weighted',
+      hybrid: { denseWeight: 0.4 },
+      maxTokens: 32,
+    });
+    assert.notEqual((await loadModelFolder(dir)).fingerprint, without);
   });
 });
 

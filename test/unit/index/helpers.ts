@@ -80,6 +80,9 @@ export class CountingEmbedder implements Embedder {
   get dims(): number {
     return this.inner.dims;
   }
+  get hybridDenseWeight(): number | undefined {
+    return this.inner.hybridDenseWeight;
+  }
 
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
     this.calls++;

@@ -5,7 +5,7 @@
  * the tests check the converter itself, not whatever models/ happens to hold.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import { createEmbedder } from '../../../src/core/embedding/engine';
 import { loadModelFolder } from '../../../src/core/embedding/model-folder';
 import { loadSentencePieceTokenizer, parseUnigramTokenizerJson, type SentencePieceUnigram } from '../../../src/core/embedding/sentencepiece';
 import { convertUseLite, USE_LITE_DIMS, USE_LITE_MAX_TOKENS } from '../../../src/modelbuild/use-lite/convert';
-import { writeUseLiteModelFolder } from '../../../src/modelbuild/use-lite/model-folder';
+import { USE_LITE_HYBRID_DENSE_WEIGHT, writeUseLiteModelFolder } from '../../../src/modelbuild/use-lite/model-folder';
 import { loadUseLiteReference, type UseLiteReference } from '../../../src/modelbuild/use-lite/tfjs-reference';
 import { readUseLiteVocabulary, useLiteTokenizerJson } from '../../../src/modelbuild/use-lite/tokenizer-json';
 import { TEST_WORKER } from '../embedding/fixtures';
@@ -182,6 +182,16 @@ describe('USE-Lite model folder', () => {
       assert.equal(spec.maxTokens, 128);
       assert.equal(spec.lowercase, false);
       assert.match(spec.license ?? '', /Apache-2\.0/);
+      // The hybrid dense weight comes from the one named constant, through the manifest.
+      const manifestPath = join(folder, 'patent-passages.json');
+      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(manifest.hybrid, { denseWeight: USE_LITE_HYBRID_DENSE_WEIGHT });
+      assert.equal(spec.hybridDenseWeight, USE_LITE_HYBRID_DENSE_WEIGHT);
+      // ...and is not part of the fingerprint: a build with another weight keeps every workspace's cache.
+      const { hybrid: _weight, ...withoutWeight } = manifest;
+      await writeFile(manifestPath, `${JSON.stringify(withoutWeight, null, 2)}\n`);
+      assert.equal((await loadModelFolder(folder)).fingerprint, spec.fingerprint);
+      await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
       const loaded = await loadSentencePieceTokenizer(spec);
       const text = devTexts().claims[0] as string;
       assert.deepEqual(loaded.tokenize(text), reference.tokenize(text));

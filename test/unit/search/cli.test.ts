@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { stat, writeFile } from 'node:fs/promises';
+import { cp, lstat, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createEvalCommand } from '../../../src/cli/commands/eval';
 import { createIndexCommand } from '../../../src/cli/commands/index';
 import { createSearchCommand } from '../../../src/cli/commands/search';
 import { main } from '../../../src/cli/main';
+import { loadModelFolder } from '../../../src/core/embedding/model-folder';
+import { DEFAULT_FUSION } from '../../../src/core/search/fusion';
 import {
+  DEFAULT_MODEL,
   REPO_ROOT,
   runCli,
   SHARED_DATA,
@@ -46,8 +49,11 @@ test('index then search a folder: JSON results with score, file, paragraph, text
     }[];
     timings: Record<string, number>;
     embeddedNow?: number;
+    hybridDenseWeight: number;
   };
   assert.equal(output.results.length, 3);
+  const stated = (await loadModelFolder(DEFAULT_MODEL)).hybridDenseWeight;
+  assert.equal(output.hybridDenseWeight, stated ?? DEFAULT_FUSION.denseWeight);
   assert.equal(output.embeddedNow, undefined, 'the cache was current: nothing embedded again');
   const top = output.results[0];
   assert.equal(top?.file, 'ep/application-v1-5-A1.xml');
@@ -123,6 +129,7 @@ test('eval --json on the dev set: rows with one default, cross-validated rows, w
   const output = JSON.parse(result.stdout) as {
     queries: number;
     applications: number;
+    model: { id: string; hybridDenseWeight: number; hybridDenseWeightFrom: string };
     crossValidation: { folds: number; groupedBy: string };
     bootstrap: { iterations: number; resampled: string };
     rows: Row[];
@@ -137,7 +144,16 @@ test('eval --json on the dev set: rows with one default, cross-validated rows, w
   assert.equal(output.rows[0]?.name, 'baseline-bm25');
   const defaults = output.rows.filter((r) => r.default === true);
   assert.equal(defaults.length, 1);
-  assert.match(defaults[0]?.name ?? '', /^hybrid .*feedback \+ documents/);
+  // The default row runs with the bundled model folder's weight, or the global default where it has none.
+  const stated = (await loadModelFolder(DEFAULT_MODEL)).hybridDenseWeight;
+  assert.match(output.model.id, /^use-lite-en@[0-9a-f]{12}\/512/);
+  assert.equal(output.model.hybridDenseWeight, stated ?? DEFAULT_FUSION.denseWeight);
+  assert.equal(output.model.hybridDenseWeightFrom, stated === undefined ? 'global default' : 'model folder');
+  assert.equal(
+    defaults[0]?.name,
+    `hybrid (linear ${output.model.hybridDenseWeight}, ${stated === undefined ? 'global default' : "the model's weight"})` +
+      ' + documents (best w 0.7)',
+  );
   const crossValidated = output.rows.filter((r) => r.chosenPerFold);
   assert.ok(crossValidated.length >= 2);
   for (const row of crossValidated) assert.equal(row.chosenPerFold?.length, 5, row.name);
@@ -162,4 +178,67 @@ test('eval --json on the dev set: rows with one default, cross-validated rows, w
   const randomMrr = within.randomOrder['mrr@10'] ?? NaN;
   assert.ok(randomAccuracy > 0.5 && randomAccuracy < 1, String(randomAccuracy));
   assert.ok(randomMrr > 0 && randomMrr < 1, String(randomMrr));
+});
+
+test('eval with a model folder whose manifest states a dense weight: the default row uses it and says so', async () => {
+  // A copy of the bundled model (real files, the bundled folder only read) whose manifest says weight 0.
+  const model = join(await temporaryFolder('pp-eval-model-'), 'use-lite-en');
+  await cp(DEFAULT_MODEL, model, { recursive: true, dereference: true });
+  const manifestPath = join(model, 'patent-passages.json');
+  assert.equal((await lstat(manifestPath)).isSymbolicLink(), false);
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+  await writeFile(manifestPath, JSON.stringify({ ...manifest, hybrid: { denseWeight: 0 } }, null, 2));
+  // The dev set's claims of its first ten applications: real pairs, enough for five folds.
+  const lines = (await readFile(join(SHARED_DATA, 'patentmatch', 'dev.jsonl'), 'utf8')).split('\n');
+  const applications = [
+    ...new Set(
+      lines
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { patent_application_id: string }).patent_application_id),
+    ),
+  ].slice(0, 10);
+  const pairs = join(await temporaryFolder('pp-eval-'), 'dev-10-applications.jsonl');
+  await writeFile(
+    pairs,
+    lines.filter((l) => applications.some((a) => l.includes(`"patent_application_id": "${a}"`))).join('\n'),
+  );
+
+  const result = await runCli(createEvalCommand(paths), ['--pairs', pairs, '--model', model, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  type Row = { name: string; default?: boolean } & Record<string, unknown>;
+  const output = JSON.parse(result.stdout) as {
+    applications: number;
+    model: { id: string; hybridDenseWeight: number; hybridDenseWeightFrom: string };
+    rows: Row[];
+    withinApplication: { rows: Row[] };
+  };
+  assert.equal(output.applications, 10);
+  assert.deepEqual(
+    { weight: output.model.hybridDenseWeight, from: output.model.hybridDenseWeightFrom },
+    { weight: 0, from: 'model folder' },
+  );
+  const metrics = (row: Row | undefined) =>
+    Object.fromEntries(Object.entries(row ?? {}).filter(([key]) => /@\d+$/.test(key)));
+  for (const rows of [output.rows, output.withinApplication.rows]) {
+    const defaults = rows.filter((r) => r.default === true);
+    assert.deepEqual(
+      defaults.map((r) => r.name),
+      ["hybrid (linear 0, the model's weight) + documents (best w 0.7)"],
+    );
+    // Weight 0: the default hybrid ranks every claim exactly as lexical search (same steps) does.
+    const lexical = rows.find((r) => r.name === 'lexical + documents (best w 0.7)');
+    assert.ok(Object.keys(metrics(lexical)).length >= 6);
+    assert.deepEqual(metrics(defaults[0]), metrics(lexical));
+  }
+
+  const text = await runCli(createEvalCommand(paths), ['--pairs', pairs, '--model', model]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout.split('\n')[0] ?? '',
+    /, model use-lite-en@[0-9a-f]{12}\/512\/window-mean, hybrid dense weight 0 \(model folder\)$/,
+  );
+  assert.match(
+    text.stdout,
+    /^\* = the extension's default: hybrid \(linear 0, the model's weight\) \+ documents \(best w 0\.7\)$/m,
+  );
 });

@@ -163,7 +163,9 @@ test('document evidence: (1 − w) · own + w · best of the other paragraphs, a
     corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
   );
   const w = 0.5;
-  const { hits } = corpus.search(searchOptions(claim, 'lexical', { documentWeight: w }));
+  const { hits } = corpus.search(
+    searchOptions(claim, 'lexical', { documents: { weight: w, from: 'others' } }),
+  );
   const byId = new Map(hits.map((h) => [h.paragraphId, h]));
   const a1 = own.get('a1') ?? NaN;
   const a2 = own.get('a2') ?? NaN;
@@ -199,10 +201,48 @@ test('document evidence works per document key: the documents of one bulk file a
   corpus.add({ ...paragraph('/bulk.xml', 'y1', 'More shipping notes.'), documentKey: '/bulk.xml#1' });
   FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
   const ids = corpus
-    .search(searchOptions('A hinge pin', 'lexical', { documentWeight: 0.5 }))
+    .search(searchOptions('A hinge pin', 'lexical', { documents: { weight: 0.5, from: 'others' } }))
     .hits.map((h) => h.paragraphId);
   assert.deepEqual(ids, ['x1', 'x2']);
   // After the matching paragraph is removed, its document no longer lends evidence.
   corpus.remove(0);
-  assert.deepEqual(corpus.search(searchOptions('A hinge pin', 'lexical', { documentWeight: 0.5 })).hits, []);
+  assert.deepEqual(
+    corpus.search(searchOptions('A hinge pin', 'lexical', { documents: { weight: 0.5, from: 'others' } }))
+      .hits,
+    [],
+  );
+});
+
+test("document evidence from the document's best paragraph: the best keeps its score, the order inside a document holds", () => {
+  const corpus = new PassageCorpus(DIMS);
+  corpus.add(paragraph('/a.txt', 'a1', 'A hinge pin holding a door leaf and a hinge knuckle.'));
+  corpus.add(paragraph('/a.txt', 'a2', 'The hinge is made of brass.'));
+  corpus.add(paragraph('/a.txt', 'a3', 'Packaging and shipping are not described here.'));
+  corpus.add(paragraph('/b.txt', 'b1', 'A hinge and a knuckle of steel.'));
+  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
+  const claim = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
+  const own = new Map(
+    corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
+  );
+  for (const weight of [0.5, 0.7, 0.9]) {
+    const { hits } = corpus.search(searchOptions(claim, 'lexical', { documents: { weight, from: 'best' } }));
+    const byId = new Map(hits.map((h) => [h.paragraphId, h]));
+    const a1 = own.get('a1') ?? NaN;
+    for (const [id, ownScore] of [
+      ['a1', a1],
+      ['a2', own.get('a2') ?? NaN],
+      ['a3', 0],
+    ] as const) {
+      const hit = byId.get(id);
+      assert.ok(hit, id);
+      assert.ok(
+        Math.abs(hit.score - ((1 - weight) * ownScore + weight * a1)) < 1e-12,
+        `${id} at w ${weight}`,
+      );
+      assert.equal(hit.documentScore, a1);
+    }
+    assert.equal(byId.get('a1')?.score, a1, 'the best paragraph keeps its own score');
+    const order = hits.map((h) => h.paragraphId).filter((id) => id.startsWith('a'));
+    assert.deepEqual(order, ['a1', 'a2', 'a3'], `order inside the document at w ${weight}`);
+  }
 });

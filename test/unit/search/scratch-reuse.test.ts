@@ -69,7 +69,12 @@ test('a reused corpus returns what a fresh corpus returns, for every mode, filte
   for (let q = 0; q < 24; q++) {
     const mode = modes[q % 3] as SearchMode;
     const evidence: Partial<CorpusSearchOptions> =
-      q % 2 === 0 ? { feedback: { ...DEFAULT_FEEDBACK, maxDocumentShare: 1 }, documentWeight: 0.5 } : {};
+      q % 2 === 0
+        ? {
+            feedback: { ...DEFAULT_FEEDBACK, maxDocumentShare: 1 },
+            documents: { weight: 0.5, from: 'others' },
+          }
+        : {};
     const extra: Partial<CorpusSearchOptions> = {
       ...evidence,
       ...(q % 4 === 1
@@ -90,7 +95,10 @@ test('a reused corpus returns what a fresh corpus returns, for every mode, filte
     if (i % 5 !== 0) reused.vectors.set(`h${i}`, [vectorOf(i)]);
   }
   const grown = corpusOf(900);
-  const withEvidence = { feedback: DEFAULT_FEEDBACK, documentWeight: 0.5 };
+  const withEvidence: Partial<CorpusSearchOptions> = {
+    feedback: DEFAULT_FEEDBACK,
+    documents: { weight: 0.7, from: 'best' },
+  };
   for (const mode of modes) {
     assert.deepEqual(reused.search(query(7, mode)), grown.search(query(7, mode)));
     assert.deepEqual(reused.search(query(7, mode, withEvidence)), grown.search(query(7, mode, withEvidence)));
@@ -110,7 +118,7 @@ test('an aborted search and overlapping sliced searches leave later results unch
   const fresh = corpusOf(400);
   const controller = new AbortController();
   const aborted = corpus.searchSliced(
-    query(1, 'hybrid', { feedback: DEFAULT_FEEDBACK, documentWeight: 0.5 }),
+    query(1, 'hybrid', { feedback: DEFAULT_FEEDBACK, documents: { weight: 0.5, from: 'others' } }),
     {},
     controller.signal,
   );

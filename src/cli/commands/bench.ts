@@ -24,9 +24,10 @@ Measures the passage index with the real model on this machine and prints the fi
     the bare embedder's throughput on the same texts (same run), and the longest event-loop stall;
   - at each size (default 1k, 10k, 100k paragraphs): cache size, save and load time, memory, query
     latency p50/p95 for an uncached claim (embedded now) and a cached one (hybrid always mixes in the
-    dense side at weight 0.2, with feedback and document evidence; beside it the same searches without
-    them, interleaved, and the ratio), lexical-only latency (what the default search costs with a model
-    whose folder gives the dense side weight 0, like the bundled one), the
+    dense side at weight 0.2, with document evidence as by default; interleaved with it the same searches
+    without document evidence (the search before issue 11) and with feedback on too, and the ratios),
+    lexical-only latency (what the default search costs with a model whose folder gives the dense side
+    weight 0, like the bundled one), the
     longest event-loop stall during load and search (and per search phase), with the garbage-collection
     pauses seen during the searches (count, count over 20 ms, longest); int8 vs float32 vector scan and our BM25 vs
     MiniSearch as baselines; and how load and search time grow with size.
@@ -51,12 +52,19 @@ interface SizeFigures {
   loadMaxStallMs: number;
   memoryMB: { heapAndBuffers: number; vectors: number; lexical: number };
   hybridUncachedMs: { p50: number; p95: number };
-  /** Hybrid (dense weight 0.2) with feedback and document evidence, the claim's vector cached. */
+  /** Hybrid (dense weight 0.2) as searched by default (document evidence), the claim's vector cached. */
   hybridCachedMs: { p50: number; p95: number };
-  /** The same searches without feedback and document evidence (the search before issue 11), interleaved. */
+  /** The same searches without document evidence or feedback (the search before issue 11), interleaved. */
   hybridCachedClaimOnlyMs: { p50: number; p95: number };
-  /** hybridCachedMs ÷ hybridCachedClaimOnlyMs: what feedback and document evidence cost. */
-  feedbackAndDocumentsCost: { p50Ratio: number; p95Ratio: number };
+  /** The same searches with feedback (RM3) turned on as well (off by default), interleaved. */
+  hybridCachedWithFeedbackMs: { p50: number; p95: number };
+  /** hybridCachedMs (and …WithFeedbackMs) ÷ hybridCachedClaimOnlyMs: what the lexical steps cost. */
+  feedbackAndDocumentsCost: {
+    p50Ratio: number;
+    p95Ratio: number;
+    withFeedbackP50Ratio: number;
+    withFeedbackP95Ratio: number;
+  };
   hybridCachedStagesP50Ms: Record<string, number>;
   lexicalMs: { p50: number; p95: number };
   searchMaxStallMs: number;
@@ -292,6 +300,7 @@ async function benchSize(
   phase = stallMonitor();
   const cached: number[] = [];
   const claimOnly: number[] = [];
+  const withFeedback: number[] = [];
   const stages: Record<string, number[]> = {};
   for (const [i, claim] of claims.entries()) {
     // Interleaved, alternating which goes first, so drift on a busy machine hits both alike.
@@ -305,6 +314,9 @@ async function benchSize(
     cached.push(performance.now() - t);
     for (const [stage, ms] of Object.entries(response.timings)) (stages[stage] ??= []).push(ms);
     if (i % 2 === 0) claimOnly.push(await plain());
+    withFeedback.push(
+      await timed(() => index.search({ text: claim, mode: 'hybrid', topK: 10, feedback: true })),
+    );
   }
   const cachedMaxStallMs = phase.stop();
   phase = stallMonitor();
@@ -358,9 +370,12 @@ async function benchSize(
     hybridUncachedMs: percentiles(uncached),
     hybridCachedMs: percentiles(cached),
     hybridCachedClaimOnlyMs: percentiles(claimOnly),
+    hybridCachedWithFeedbackMs: percentiles(withFeedback),
     feedbackAndDocumentsCost: {
       p50Ratio: round(median(cached) / median(claimOnly)),
       p95Ratio: round(percentiles(cached).p95 / percentiles(claimOnly).p95),
+      withFeedbackP50Ratio: round(median(withFeedback) / median(claimOnly)),
+      withFeedbackP95Ratio: round(percentiles(withFeedback).p95 / percentiles(claimOnly).p95),
     },
     hybridCachedStagesP50Ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
     lexicalMs: percentiles(lexical),

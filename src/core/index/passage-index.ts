@@ -278,6 +278,7 @@ export class PassageIndex implements PassageSearchService {
         fusion: this.fusion,
         ...((query.feedback ?? FEEDBACK_BY_DEFAULT) ? { feedback: DEFAULT_FEEDBACK } : {}),
         ...(query.documentEvidence === false ? {} : { documents: DEFAULT_DOCUMENT_EVIDENCE }),
+        documentEvidenceFor: (record) => this.recordRole(record) === 'prior-art',
         roleOf: (record) => this.recordRole(record),
         accept: (record) =>
           (query.excludeUri === undefined || record.uri !== query.excludeUri) &&

@@ -57,6 +57,12 @@ export interface CorpusSearchOptions {
   /** Document evidence (lexical, hybrid): see document-evidence.ts. Off when absent or of weight 0. */
   documents?: DocumentEvidenceOptions;
   /**
+   * Which documents document evidence applies to (asked once per document per search); default all. The
+   * index leaves out the drafter's specification: it is always the best match to its own claims, and its
+   * paragraphs are ranked on their own match.
+   */
+  documentEvidenceFor?: (record: PassageRecord) => boolean;
+  /**
    * Fill the words that explain each hit (`matchedTerms`, `feedbackTerms`) and `expansionTerms`; on
    * unless false (evaluation ranks only).
    */
@@ -332,7 +338,16 @@ export class PassageCorpus {
     const documents = mode === 'dense' ? undefined : options.documents;
     let evidence: DocumentEvidence | undefined;
     if (documents && documents.weight > 0) {
-      evidence = this.documentEvidence(candidates, rank, shown, accepted, n, documents, scratch);
+      evidence = this.documentEvidence(
+        candidates,
+        rank,
+        shown,
+        accepted,
+        n,
+        documents,
+        options.documentEvidenceFor,
+        scratch,
+      );
       rank = evidence.rank;
       shown = evidence.shown;
     }
@@ -367,7 +382,8 @@ export class PassageCorpus {
         hit.matchedTerms = words.shared;
         if (expansion) hit.feedbackTerms = words.added;
       }
-      if (evidence) {
+      // NaN: a document evidence does not apply to (the specification).
+      if (evidence && !Number.isNaN(evidence.otherShown[i] as number)) {
         hit.paragraphScore = clamp01(evidence.ownShown[i] as number);
         hit.documentScore = clamp01(evidence.otherShown[i] as number);
       }
@@ -446,11 +462,23 @@ export class PassageCorpus {
     accepted: Uint8Array,
     n: number,
     options: DocumentEvidenceOptions,
+    appliesTo: ((record: PassageRecord) => boolean) | undefined,
     scratch: SearchScratch,
   ): DocumentEvidence {
     const { weight, from } = options;
     const documentOf = this.documentOfSlot;
     scratch.fitDocuments(this.documentIndices);
+    // Per document: -1 not asked yet, 0 no, 1 yes.
+    const applies = scratch.documentApplies.fill(-1, 0, this.documentIndices);
+    const appliesToDocument = (document: number, slot: number): boolean => {
+      if (!appliesTo) return true;
+      let known = applies[document] as number;
+      if (known === -1) {
+        known = appliesTo(this.slots[slot] as PassageRecord) ? 1 : 0;
+        applies[document] = known;
+      }
+      return known === 1;
+    };
     const rankBest = bestPerDocument(candidates, rank, documentOf, this.documentIndices, scratch.rankBest);
     const shownBest =
       shown === rank
@@ -468,9 +496,15 @@ export class PassageCorpus {
       isCandidate[slot] = 1;
       all[i] = slot;
       const document = documentOf[slot] as number;
+      ownShown[i] = shown[i] as number;
+      if (!appliesToDocument(document, slot)) {
+        otherShown[i] = NaN;
+        finalRank[i] = rank[i] as number;
+        finalShown[i] = shown[i] as number;
+        continue;
+      }
       const otherRank = documentScoreOf(rankBest, document, slot, from);
       const other = shownBest === rankBest ? otherRank : documentScoreOf(shownBest, document, slot, from);
-      ownShown[i] = shown[i] as number;
       otherShown[i] = other;
       finalRank[i] = (1 - weight) * (rank[i] as number) + weight * otherRank;
       finalShown[i] = (1 - weight) * (shown[i] as number) + weight * other;
@@ -480,7 +514,7 @@ export class PassageCorpus {
       if (accepted[slot] !== 1 || isCandidate[slot] === 1) continue;
       const document = documentOf[slot] as number;
       const bestRank = rankBest.best[document] as number;
-      if (!(bestRank > 0)) continue;
+      if (!(bestRank > 0) || !appliesToDocument(document, slot)) continue;
       all[total] = slot;
       ownShown[total] = 0;
       otherShown[total] = shownBest.best[document] as number;
@@ -615,12 +649,14 @@ class SearchScratch {
   // ... and per document.
   rankBest = new DocumentBest(0);
   shownBest = new DocumentBest(0);
+  documentApplies = new Int8Array(0);
 
   fitDocuments(documents: number): void {
     if (this.rankBest.best.length >= documents) return;
     const size = Math.ceil(documents * 1.125) + 8;
     this.rankBest = new DocumentBest(size);
     this.shownBest = new DocumentBest(size);
+    this.documentApplies = new Int8Array(size);
   }
 
   fit(slots: number, lexicalCapacity: number): void {
@@ -658,7 +694,7 @@ interface DocumentEvidence {
   candidates: Int32Array;
   rank: Float64Array;
   shown: Float64Array;
-  /** Per candidate: its own shown score and its document's score. */
+  /** Per candidate: its own shown score and its document's score (NaN where evidence does not apply). */
   ownShown: Float64Array;
   otherShown: Float64Array;
 }

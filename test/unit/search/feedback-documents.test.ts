@@ -246,3 +246,33 @@ test("document evidence from the document's best paragraph: the best keeps its s
     assert.deepEqual(order, ['a1', 'a2', 'a3'], `order inside the document at w ${weight}`);
   }
 });
+
+test('document evidence leaves out the documents it does not apply to (the index: the specification)', () => {
+  const corpus = new PassageCorpus(DIMS);
+  corpus.add(paragraph('/draft.md', 's1', 'A hinge pin holding a door leaf and a hinge knuckle.'));
+  corpus.add(paragraph('/draft.md', 's2', 'The hinge is made of brass.'));
+  corpus.add(paragraph('/draft.md', 's3', 'Packaging and shipping are not described here.'));
+  corpus.add(paragraph('/a.txt', 'a1', 'A hinge and a knuckle of steel.'));
+  corpus.add(paragraph('/a.txt', 'a2', 'Shipping notes.'));
+  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
+  const claim = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
+  const own = new Map(
+    corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
+  );
+  const { hits } = corpus.search(
+    searchOptions(claim, 'lexical', {
+      documents: { weight: 0.7, from: 'best' },
+      documentEvidenceFor: (record) => record.uri !== '/draft.md',
+    }),
+  );
+  const byId = new Map(hits.map((h) => [h.paragraphId, h]));
+  for (const id of ['s1', 's2']) {
+    const hit = byId.get(id);
+    assert.equal(hit?.score, own.get(id), `${id} keeps its own score`);
+    assert.equal(hit?.documentScore, undefined);
+    assert.equal(hit?.paragraphScore, undefined);
+  }
+  assert.ok(!byId.has('s3'), 'no word shared, and its document lends no evidence');
+  assert.equal(byId.get('a1')?.documentScore, own.get('a1'));
+  assert.ok(byId.has('a2'), 'the prior-art document still brings its other paragraph');
+});

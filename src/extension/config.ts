@@ -27,6 +27,10 @@ export interface PatentPassagesConfig {
   codeLensEnabled: boolean;
   followCursor: boolean;
   elementMatching: boolean;
+  /** Pseudo-relevance feedback in the lexical and hybrid modes (`search.feedback`). */
+  feedback: boolean;
+  /** Document evidence in the lexical and hybrid modes (`search.documentEvidence`). */
+  documentEvidence: boolean;
   indexOnStartup: IndexOnStartup;
   logLevel: LogLevelName;
 }
@@ -45,6 +49,8 @@ export const DEFAULTS: PatentPassagesConfig = {
   codeLensEnabled: false,
   followCursor: true,
   elementMatching: false,
+  feedback: true,
+  documentEvidence: true,
   indexOnStartup: 'auto',
   logLevel: 'info',
 };
@@ -110,6 +116,8 @@ export function readConfig(source: ConfigurationSource, trusted: boolean): Paten
     codeLensEnabled: bool(source.get('codeLens.enabled'), DEFAULTS.codeLensEnabled),
     followCursor: bool(source.get('sidebar.followCursor'), DEFAULTS.followCursor),
     elementMatching: bool(source.get('elementMatching'), DEFAULTS.elementMatching),
+    feedback: bool(source.get('search.feedback'), DEFAULTS.feedback),
+    documentEvidence: bool(source.get('search.documentEvidence'), DEFAULTS.documentEvidence),
     indexOnStartup: oneOf(
       source.get('indexOnStartup'),
       ['auto', 'always', 'never'] as const,

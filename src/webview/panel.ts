@@ -56,27 +56,6 @@ const toolbar = h(
   h(
     'span',
     { className: 'toolbar-actions' },
-    h(
-      'label',
-      {
-        className: 'toggle',
-        for: 'group-by-document',
-        title: 'One collapsible group per document, documents ordered by their best passage',
-      },
-      groupToggle,
-      'Group by document',
-    ),
-    documentFilter,
-    h(
-      'label',
-      {
-        className: 'toggle',
-        for: 'element-matching',
-        title: 'Also score each element of the claim against each passage (one embedding per element)',
-      },
-      elementToggle,
-      'Claim elements',
-    ),
     textButton('copy', 'Copy citations', () => bridge.post({ type: 'copyAllCitations' }), {
       title: 'Copy all citations in examiner style',
     }),
@@ -85,7 +64,33 @@ const toolbar = h(
     }),
   ),
 );
-root.append(busy, queryHolder, toolbar, legend, notice, list);
+/** How the list is shown: by document, one document only, with per-element scores. */
+const viewControls = h(
+  'div',
+  { className: 'view-controls', role: 'group', 'aria-label': 'How the passages are shown' },
+  h(
+    'label',
+    {
+      className: 'toggle',
+      for: 'group-by-document',
+      title: 'One collapsible group per document, documents ordered by their best passage',
+    },
+    groupToggle,
+    'Group by document',
+  ),
+  documentFilter,
+  h(
+    'label',
+    {
+      className: 'toggle',
+      for: 'element-matching',
+      title: 'Also score each element of the claim against each passage (one embedding per element)',
+    },
+    elementToggle,
+    'Claim elements',
+  ),
+);
+root.append(busy, queryHolder, toolbar, viewControls, legend, notice, list);
 
 function showNotice(text: string | undefined, kind: 'info' | 'error' = 'info'): void {
   notice.hidden = !text;
@@ -172,6 +177,7 @@ function render(results: ResultsView): void {
   queryHolder.replaceChildren(queryView(results, false));
   fitQueryClamp(queryHolder);
   toolbar.hidden = false;
+  viewControls.hidden = false;
   showNotice(results.notice);
   renderLegend(results);
   renderList(results);
@@ -228,6 +234,7 @@ function handle(message: HostMessage): void {
 }
 
 toolbar.hidden = true;
+viewControls.hidden = true;
 elementToggle.checked = state.settings?.elementMatching ?? false;
 if (state.results) render(state.results);
 // The clamp's button depends on the width the claim gets.

@@ -144,11 +144,12 @@ describe('Scores that explain themselves, results by document, results first', f
     assert.ok(Math.abs((await box(text)).height - clamped) < 1, 'the claim did not clamp again');
   });
 
-  it('each passage says why it ranks, naming words of the passage', async () => {
+  it('each passage says why it ranks: shared words and feedback words of the passage, the document match', async () => {
     const rows = panel.locator('ol.results .result');
     const count = await rows.count();
     assert.ok(count >= 5, `only ${count} passages`);
     const claimWords = wordsOf(claimText);
+    let withFeedback = 0;
     for (let i = 0; i < count; i++) {
       const row = rows.nth(i);
       const why = row.locator('.why');
@@ -166,9 +167,30 @@ describe('Scores that explain themselves, results by document, results first', f
         shared.some((w) => claimWords.has(w.toLowerCase())),
         `rank ${i + 1}: none of ${shared.join(', ')} is written as in the claim`,
       );
+      // The default hybrid search mixes in document evidence: every passage states its document's match.
+      assert.match(line, / · Document match [01]\.\d{3}/, `rank ${i + 1}: ${line}`);
+      // Words feedback added, where the passage holds some: in its text, and marked apart there.
+      const feedback = await why.locator('mark.feedback').allInnerTexts();
+      const markedInText = (await row.locator('.result-text mark.feedback').allInnerTexts()).map((w) =>
+        w.toLowerCase(),
+      );
+      for (const word of feedback) {
+        assert.ok(passage.has(word.toLowerCase()), `rank ${i + 1}: feedback "${word}" is not in the passage`);
+        assert.ok(
+          markedInText.includes(word.toLowerCase()),
+          `rank ${i + 1}: "${word}" not marked as feedback`,
+        );
+      }
+      withFeedback += feedback.length > 0 ? 1 : 0;
       // The row's accessible description is the why line.
       assert.equal(await row.getAttribute('aria-describedby'), await why.getAttribute('id'));
     }
+    console.log(`      passages holding words feedback added: ${withFeedback} of ${count}`);
+    assert.ok(withFeedback > 0, 'no passage names a word feedback added');
+    // The legend says what the two marks mean and which words feedback added to the claim.
+    const legend = await panel.locator('.legend').innerText();
+    console.log(`      legend: ${legend}`);
+    assert.match(legend, /^Marks: word in the claim · word added by feedback: \S/);
   });
 
   it('groups the passages by document, collapses a group, and filters to one document', async () => {

@@ -22,7 +22,7 @@ const CLAIM =
 
 const wordsOf = (text: string): Set<string> => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
 
-test('each hit of a real lexical search says which of its own words it shares with the claim', async () => {
+test('each hit of a real lexical search says why it ranks: shared words, feedback words, document match', async () => {
   const dir = await workspaceWith([
     'uspto/US08926509.xml',
     'uspto/US07272630B2.xml',
@@ -55,7 +55,28 @@ test('each hit of a real lexical search says which of its own words it shares wi
           .map((s) => s.text.toLowerCase()),
       );
       for (const word of explanation.shared.shown) assert.ok(marked.has(word.toLowerCase()), word);
+      // Document evidence is on by default: every hit has its document's match, on the score's scale.
+      assert.ok(item.documentScore !== undefined && item.documentScore >= 0 && item.documentScore <= 1);
+      assert.match(text, / · Document match [01]\.\d{3}/);
+      // The words feedback added that the passage holds are named, in the passage, and marked apart.
+      const feedbackMarked = new Set(
+        highlightSegments(item.text, item.matchedTerms, item.feedbackTerms)
+          .filter((s) => s.kind === 'feedback')
+          .map((s) => s.text.toLowerCase()),
+      );
+      for (const word of explanation.feedback.shown) {
+        assert.ok(
+          passage.has(word.toLowerCase()),
+          `rank ${item.rank}: feedback "${word}" is not in the passage`,
+        );
+        assert.ok(feedbackMarked.has(word.toLowerCase()), `rank ${item.rank}: feedback "${word}" not marked`);
+      }
     }
+    assert.ok((response.expansionTerms ?? []).length > 0, 'feedback added no word to the claim');
+    assert.ok(
+      items.some((i) => explain(i).feedback.shown.length > 0),
+      'no hit holds a word feedback added',
+    );
     // The groups hold every hit once, and the best document is the one of the best hit.
     const groups = groupByDocument(items);
     assert.equal(
@@ -63,6 +84,19 @@ test('each hit of a real lexical search says which of its own words it shares wi
       items.length,
     );
     assert.equal(groups[0]!.items[0]!.rank, 1);
+
+    // Both switched off: the hits carry neither part, and the line says only what is shared.
+    const plain = await index.search({
+      text: CLAIM,
+      mode: 'lexical',
+      topK: 10,
+      feedback: false,
+      documentEvidence: false,
+    });
+    for (const item of toResultItems(plain.results, CLAIM)) {
+      assert.match(explanationText(explain(item)), /^Shares: [^·]+$/);
+    }
+    assert.equal(plain.expansionTerms, undefined);
     console.log(
       `rank 1: ${items[0]!.citationKey} ${items[0]!.documentLabel} — ${explanationText(explain(items[0]!))}`,
     );

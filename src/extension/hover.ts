@@ -29,7 +29,7 @@ const bar = (score: number): string => {
 };
 
 /** How many terms of each kind a hover line names (a hover is narrow). */
-const HOVER_TERMS = 4;
+const HOVER_TERMS = 3;
 
 const clip = (text: string, max: number): string =>
   text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
@@ -77,7 +77,7 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
     }
     for (const item of items) {
       // Why it ranks, in words (a hover has no colours to rely on): shared terms, feedback terms, document.
-      const why = explanationText(explain(item, HOVER_TERMS));
+      const why = explanationText(explain(item, HOVER_TERMS), true);
       md.appendMarkdown(
         `\`${item.score.toFixed(3)}\` ${bar(item.score)} **${escape(citation(item))}**  \n` +
           `${escape(clip(item.text, 110))}` +

@@ -75,12 +75,15 @@ export function documentPart(e: Explanation): string | undefined {
   return `Document match ${formatScore(e.documentScore)}${alone}`;
 }
 
-/** "Shares: radio, burst · Feedback: wireless · Document match 0.410"; '' when there is nothing to say. */
-export function explanationText(e: Explanation): string {
+/**
+ * "Shares: radio, burst · Feedback: wireless · Document match 0.410 (paragraph alone 0.380)"; '' when there
+ * is nothing to say. `brief` leaves out "paragraph alone" (the hover, which has little room).
+ */
+export function explanationText(e: Explanation, brief = false): string {
   const parts: string[] = [];
   if (e.shared.shown.length > 0) parts.push(`Shares: ${listText(e.shared)}`);
   if (e.feedback.shown.length > 0) parts.push(`Feedback: ${listText(e.feedback)}`);
-  const document = documentPart(e);
+  const document = documentPart(brief ? { ...e, paragraphScore: undefined } : e);
   if (document) parts.push(document);
   return parts.join(' · ');
 }

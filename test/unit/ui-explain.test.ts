@@ -61,6 +61,11 @@ describe('why a passage ranks', () => {
       'Shares: radio, burst · Feedback: wireless, hub · Document match 0.410 (paragraph alone 0.550)',
     );
     assert.equal(hasExplanation(e), true);
+    // The hover's brief form leaves out the paragraph's own score.
+    assert.equal(
+      explanationText(e, true),
+      'Shares: radio, burst · Feedback: wireless, hub · Document match 0.410',
+    );
   });
 
   it('says nothing about what the hit does not carry (feedback or document evidence off)', () => {

@@ -177,7 +177,10 @@ describe('Drafting UI (VS Code layer)', function () {
     assert.equal(scores.length, 3, withScores);
     assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!, `not descending: ${scores.join(', ')}`);
     assert.match(withScores, /command:patentPassages\.findSimilar\?/);
-    assert.match(withScores, /D\d+: |Spec\.: /);
+    // The hover's Markdown escapes the citation's dot: "Spec\.:" for the drafter's own specification.
+    assert.match(withScores, /\*\*(D\d+|Spec\\\.): /);
+    // Why each ranks, in words (the hover has no colours): the words it shares with the claim.
+    assert.equal([...withScores.matchAll(/^\*Shares: \w/gm)].length, 3, withScores);
   });
 
   it('shows a CodeLens per claim with its best score when enabled (off by default)', async () => {

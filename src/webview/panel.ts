@@ -106,8 +106,8 @@ function showNotice(text: string | undefined, kind: 'info' | 'error' = 'info'): 
 
 function setLayout(next: ResultsLayout): void {
   state = { ...state, layout: next };
-  bridge.saveState(state);
   if (state.results) renderList(state.results);
+  bridge.saveState(state);
 }
 
 /** "The words feedback added to the claim" and what the two kinds of marks mean, when feedback ran. */
@@ -145,6 +145,8 @@ function renderDocumentChoices(results: ResultsView, selected: string | undefine
 /** The list and its summary under the current layout (also after a layout change, without a new search). */
 function renderList(results: ResultsView): void {
   const current = effectiveLayout(layout(), results.items);
+  // Kept pruned (saved with the state by the caller), so the state never grows past what it may hold.
+  if (state.layout) state = { ...state, layout: current };
   const items = visibleItems(results.items, current);
   const total = results.items.length;
   const docs = new Set(items.map(documentOf)).size;

@@ -49,7 +49,8 @@ export const DEFAULTS: PatentPassagesConfig = {
   codeLensEnabled: false,
   followCursor: true,
   elementMatching: false,
-  feedback: true,
+  // Off, as in the core: beside document evidence it did not survive cross-validation (docs/search.md).
+  feedback: false,
   documentEvidence: true,
   indexOnStartup: 'auto',
   logLevel: 'info',

@@ -15,7 +15,7 @@ export interface TermList {
 export interface Explanation {
   shared: TermList;
   feedback: TermList;
-  /** The document's own match, where document evidence ran. */
+  /** The document's match (its best paragraph's own score), where document evidence ran. */
   documentScore?: number;
   /**
    * The paragraph's score before its document's evidence was mixed in; only where it differs visibly from

@@ -67,7 +67,7 @@ export interface ResultItem {
   documentKey?: string;
   /** Words of `text` that feedback added to the claim (not in the claim itself), to mark apart. */
   feedbackTerms?: string[];
-  /** The document's own match (best other paragraph of the document), where document evidence ran. */
+  /** The document's match (its best paragraph's own score), where document evidence ran. */
   documentScore?: number;
   /** The paragraph's own score before the document's evidence was mixed in, where document evidence ran. */
   paragraphScore?: number;

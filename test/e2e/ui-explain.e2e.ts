@@ -6,7 +6,8 @@
  *
  * The long claim is claim 6 of US 8,926,509 B2 (308 words), read from the shared data with the product's
  * own parser and written as claim 1 of a Markdown draft, in a copy of the sample workspace of its own (so
- * the other suites keep their nine documents) that leaves US 8,926,509 out.
+ * the other suites keep their nine documents) that leaves US 8,926,509 out and turns feedback on in its
+ * workspace settings (it is off by default).
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -79,6 +80,12 @@ describe('Scores that explain themselves, results by document, results first', f
       recursive: true,
       filter: (path) => !path.endsWith('US08926509.xml'),
     });
+    // Feedback is off by default; this workspace turns it on, so the why line can name what it added.
+    mkdirSync(join(folder, '.vscode'), { recursive: true });
+    writeFileSync(
+      join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({ 'patentPassages.search.feedback': true }, null, 2),
+    );
     const { line, claim } = await writeLongClaimDraft(folder);
     claimText = claim;
     workbench = await openWorkbench(folder);

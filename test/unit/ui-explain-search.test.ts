@@ -37,7 +37,8 @@ test('each hit of a real lexical search says why it ranks: shared words, feedbac
   });
   try {
     await index.update('full');
-    const response = await index.search({ text: CLAIM, mode: 'lexical', topK: 10 });
+    // Feedback on, as the setting patentPassages.search.feedback turns it on (the core's default is off).
+    const response = await index.search({ text: CLAIM, mode: 'lexical', topK: 10, feedback: true });
     const items = toResultItems(response.results, CLAIM);
     assert.ok(items.length >= 5, `only ${items.length} hits`);
     for (const item of items) {

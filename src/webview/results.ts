@@ -5,7 +5,7 @@
  * the passage, C copies its citation.
  */
 import { citation } from '../shared/citations';
-import { documentPart, explain, explanationText, formatScore, type TermList } from '../shared/explain';
+import { documentPart, explain, explanationText, type TermList } from '../shared/explain';
 import { groupByDocument, groupSummary, groupTitle } from '../shared/grouping';
 import { highlightSegments, type SegmentKind } from '../shared/highlight';
 import type { ResultItem, ResultsLayout, ResultsView, WebviewMessage } from '../shared/protocol';
@@ -66,9 +66,7 @@ function whyLine(item: ResultItem, id: string): HTMLElement | undefined {
   }
   const document = documentPart(explanation);
   if (document) {
-    const part = h('span', { className: 'why-part why-document' }, document);
-    part.dataset.documentScore = formatScore(explanation.documentScore ?? 0);
-    parts.push(part);
+    parts.push(h('span', { className: 'why-part why-document' }, document));
   }
   parts.forEach((part, i) =>
     line.append(...(i > 0 ? [h('span', { 'aria-hidden': 'true' }, ' · ')] : []), part),
@@ -181,10 +179,21 @@ export function enableListKeyboard(list: HTMLElement): void {
   });
   list.addEventListener('keydown', (event) => {
     const rows = visibleRows(list);
-    const current = rows.indexOf(document.activeElement as HTMLElement);
+    const active = document.activeElement as HTMLElement | null;
+    let current = rows.indexOf(active as HTMLElement);
+    const down = event.key === 'ArrowDown' || event.key === 'j';
+    const up = event.key === 'ArrowUp' || event.key === 'k';
+    if (current < 0 && active && active !== list && list.contains(active) && (down || up)) {
+      // On a group's header: ↓ goes to the first row after it, ↑ to the last row before it.
+      const after = rows.findIndex(
+        (r) => active.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING,
+      );
+      if (after < 0 && down) return; // the last group, collapsed: nothing below
+      current = (after < 0 ? rows.length : after) - (down ? 1 : 0);
+    }
     let next = -1;
-    if (event.key === 'ArrowDown' || event.key === 'j') next = Math.min(rows.length - 1, current + 1);
-    else if (event.key === 'ArrowUp' || event.key === 'k') next = Math.max(0, current - 1);
+    if (down) next = Math.min(rows.length - 1, current + 1);
+    else if (up) next = Math.max(0, current - 1);
     else if (event.key === 'Home') next = 0;
     else if (event.key === 'End') next = rows.length - 1;
     const target = next >= 0 ? rows[next] : undefined;

@@ -228,6 +228,14 @@ describe('Scores that explain themselves, results by document, results first', f
     assert.equal(await header.getAttribute('aria-expanded'), 'false');
     await groups.first().locator('.result').first().waitFor({ state: 'hidden' });
     await workbench.screenshot('ui-grouped-by-document');
+    // From the keyboard: ↓ on the second group's header goes to that group's first passage; ↑ from there
+    // stays, since the collapsed first group's passages are skipped.
+    await groups.nth(1).locator('.group-toggle').focus();
+    await page.keyboard.press('ArrowDown');
+    const secondFirst = groups.nth(1).locator('.result').first();
+    assert.equal(await secondFirst.evaluate((e) => e === e.ownerDocument.activeElement), true);
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await secondFirst.evaluate((e) => e === e.ownerDocument.activeElement), true);
 
     // Filter to the second document: only its passages, and the summary says "n of N".
     const secondKey = (await groups.nth(1).getAttribute('data-document-key')) ?? '';

@@ -27,6 +27,10 @@ export interface PatentPassagesConfig {
   codeLensEnabled: boolean;
   followCursor: boolean;
   elementMatching: boolean;
+  /** Pseudo-relevance feedback in the lexical and hybrid modes (`search.feedback`). */
+  feedback: boolean;
+  /** Document evidence in the lexical and hybrid modes (`search.documentEvidence`). */
+  documentEvidence: boolean;
   indexOnStartup: IndexOnStartup;
   logLevel: LogLevelName;
 }
@@ -45,6 +49,9 @@ export const DEFAULTS: PatentPassagesConfig = {
   codeLensEnabled: false,
   followCursor: true,
   elementMatching: false,
+  // Off, as in the core: beside document evidence it did not survive cross-validation (docs/search.md).
+  feedback: false,
+  documentEvidence: true,
   indexOnStartup: 'auto',
   logLevel: 'info',
 };
@@ -110,6 +117,8 @@ export function readConfig(source: ConfigurationSource, trusted: boolean): Paten
     codeLensEnabled: bool(source.get('codeLens.enabled'), DEFAULTS.codeLensEnabled),
     followCursor: bool(source.get('sidebar.followCursor'), DEFAULTS.followCursor),
     elementMatching: bool(source.get('elementMatching'), DEFAULTS.elementMatching),
+    feedback: bool(source.get('search.feedback'), DEFAULTS.feedback),
+    documentEvidence: bool(source.get('search.documentEvidence'), DEFAULTS.documentEvidence),
     indexOnStartup: oneOf(
       source.get('indexOnStartup'),
       ['auto', 'always', 'never'] as const,

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { citation } from '../shared/citations';
+import { explain, explanationText } from '../shared/explain';
 import { claimAt, queryForClaim, type DocumentModels } from './claims';
 import { currentConfig } from './config';
 import { toResultItems, type SearchService } from './searchService';
@@ -26,6 +27,9 @@ const bar = (score: number): string => {
   const filled = Math.round(Math.max(0, Math.min(1, score)) * 10);
   return '▰'.repeat(filled) + '▱'.repeat(10 - filled);
 };
+
+/** How many terms of each kind a hover line names (a hover is narrow). */
+const HOVER_TERMS = 3;
 
 const clip = (text: string, max: number): string =>
   text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
@@ -72,9 +76,13 @@ export class ClaimHoverProvider implements vscode.HoverProvider {
       return new vscode.Hover(md, query.range);
     }
     for (const item of items) {
+      // Why it ranks, in words (a hover has no colours to rely on): shared terms, feedback terms, document.
+      const why = explanationText(explain(item, HOVER_TERMS), true);
       md.appendMarkdown(
         `\`${item.score.toFixed(3)}\` ${bar(item.score)} **${escape(citation(item))}**  \n` +
-          `${escape(clip(item.text, 110))}\n\n`,
+          `${escape(clip(item.text, 110))}` +
+          (why ? `  \n*${escape(why)}*` : '') +
+          '\n\n',
       );
     }
     return new vscode.Hover(md, query.range);

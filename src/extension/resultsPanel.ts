@@ -56,7 +56,15 @@ export class ResultsPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('patentPassages')) return;
         this.channel?.post({ type: 'settings', settings: settingsOf(currentConfig()) });
-        const keys = ['mode', 'topK', 'minScore', 'scope', 'elementMatching'];
+        const keys = [
+          'mode',
+          'topK',
+          'minScore',
+          'scope',
+          'elementMatching',
+          'search.feedback',
+          'search.documentEvidence',
+        ];
         if (keys.some((k) => e.affectsConfiguration(`patentPassages.${k}`))) refresh();
       }),
     );

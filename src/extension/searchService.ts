@@ -4,30 +4,19 @@
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
-import type { IndexStatus, PassageHit, SearchQuery, SearchResponse } from '../core/search/types';
-import { assignCitationKeys, formatPublicationNumber, paragraphLabel } from '../shared/citations';
-import { sharedWords } from '../shared/highlight';
-import type { ResultItem, ResultsView, SettingsView } from '../shared/protocol';
+import type { IndexStatus, SearchQuery, SearchResponse } from '../core/search/types';
+import type { SettingsView } from '../shared/protocol';
 import type { ResolvedQuery } from './claims';
 import type { PatentPassagesConfig } from './config';
+import type { SearchOutcome } from './resultItems';
+
+export { fileNameOf, toResultItems, toResultsView, type SearchOutcome } from './resultItems';
 
 /** What the UI needs from the passage index. */
 export interface PassageSearchPort {
   search(query: SearchQuery): Promise<SearchResponse>;
   status(): IndexStatus;
   onDidChangeStatus(listener: (status: IndexStatus) => void): { dispose(): void };
-}
-
-export interface SearchOutcome {
-  query: ResolvedQuery;
-  settings: SettingsView;
-  hits: PassageHit[];
-  timings: Record<string, number>;
-  elapsedMs: number;
-  /** The mode that actually ran (a dense or hybrid search falls back to lexical if the model fails). */
-  mode: SettingsView['mode'];
-  /** Why the results may be partial or degraded, phrased for the user. */
-  notice?: string;
 }
 
 export function settingsOf(config: PatentPassagesConfig): SettingsView {
@@ -75,7 +64,11 @@ export class SearchService implements vscode.Disposable {
   }
 
   private keyOf(query: ResolvedQuery, settings: SettingsView, elements = false): string {
-    return `${settings.mode}|${settings.topK}|${settings.minScore}|${settings.scope}|${elements}|${query.key}`;
+    const { feedback, documentEvidence } = this.config();
+    return (
+      `${settings.mode}|${settings.topK}|${settings.minScore}|${settings.scope}|${elements}|` +
+      `${feedback}|${documentEvidence}|${query.key}`
+    );
   }
 
   private toSearchQuery(
@@ -84,11 +77,14 @@ export class SearchService implements vscode.Disposable {
     signal: AbortSignal | undefined,
     elements: boolean,
   ): SearchQuery {
+    const { feedback, documentEvidence } = this.config();
     const q: SearchQuery = {
       text: query.text,
       mode: settings.mode,
       topK: settings.topK,
       minScore: settings.minScore,
+      feedback,
+      documentEvidence,
     };
     if (signal) q.signal = signal;
     if (elements) q.elements = true;
@@ -119,6 +115,7 @@ export class SearchService implements vscode.Disposable {
       mode: response.mode ?? settings.mode,
     };
     if (response.notice) outcome.notice = response.notice;
+    if (response.expansionTerms) outcome.expansionTerms = response.expansionTerms;
     this.remember(key, outcome);
     this.logger.debug(
       `Search "${query.view.title}" (${settings.mode}, top ${settings.topK}): ${outcome.hits.length} hits in ` +
@@ -162,55 +159,4 @@ export class SearchService implements vscode.Disposable {
     this.invalidated.dispose();
     this.cache.clear();
   }
-}
-
-/** The file name at the end of a URI or path. */
-export function fileNameOf(uri: string): string {
-  return decodeURIComponent(uri.split(/[\\/]/).pop() ?? uri);
-}
-
-/** Hits → the view model the webviews render (citation keys, labels, highlight terms). */
-export function toResultItems(hits: readonly PassageHit[], queryText: string): ResultItem[] {
-  const keys = assignCitationKeys(hits);
-  return hits.map((hit, i) => ({
-    id: `${hit.documentKey ?? hit.uri}#${hit.paragraphId}`,
-    rank: i + 1,
-    score: hit.score,
-    uri: hit.uri,
-    fileName: fileNameOf(hit.uri),
-    documentLabel: formatPublicationNumber(hit.documentLabel),
-    citationKey: keys.get(hit.documentKey ?? hit.uri) ?? '?',
-    role: hit.role,
-    paragraphId: hit.paragraphId,
-    paragraphLabel: paragraphLabel(hit.paragraphNumber, hit.paragraphId),
-    text: hit.text,
-    matchedTerms: hit.matchedTerms.length > 0 ? hit.matchedTerms : sharedWords(queryText, hit.text),
-    ...(hit.elementMatches ? { elementMatches: hit.elementMatches } : {}),
-    range: {
-      startLine: hit.range.start.line,
-      startCharacter: hit.range.start.character,
-      endLine: hit.range.end.line,
-      endCharacter: hit.range.end.character,
-    },
-  }));
-}
-
-export function toResultsView(searchId: number, outcome: SearchOutcome): ResultsView {
-  const items = toResultItems(outcome.hits, outcome.query.text);
-  const view: ResultsView = {
-    searchId,
-    query: outcome.query.view,
-    items,
-    mode: outcome.mode,
-    topK: outcome.settings.topK,
-    elapsedMs: outcome.elapsedMs,
-  };
-  if (outcome.notice) view.notice = outcome.notice;
-  if (items.length === 0) {
-    view.notice =
-      outcome.settings.minScore > 0
-        ? `No passage scored ${outcome.settings.minScore} or more. Lower "Patent Passages: Min Score" to see weaker matches.`
-        : 'No passages found. Check that the workspace holds description paragraphs the index can read.';
-  }
-  return view;
 }

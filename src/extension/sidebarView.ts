@@ -61,9 +61,15 @@ export class SidebarView implements vscode.WebviewViewProvider, vscode.Disposabl
         if (!e.affectsConfiguration('patentPassages')) return;
         this.channel?.post({ type: 'settings', settings: settingsOf(currentConfig()) });
         if (
-          ['mode', 'topK', 'minScore', 'scope', 'dependentClaimContext'].some((k) =>
-            e.affectsConfiguration(`patentPassages.${k}`),
-          )
+          [
+            'mode',
+            'topK',
+            'minScore',
+            'scope',
+            'dependentClaimContext',
+            'search.feedback',
+            'search.documentEvidence',
+          ].some((k) => e.affectsConfiguration(`patentPassages.${k}`))
         ) {
           this.refresh();
         }

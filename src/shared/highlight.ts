@@ -1,23 +1,37 @@
 /**
- * Splitting a passage into plain and highlighted segments for the words it shares with the claim.
+ * Splitting a passage into plain and highlighted segments: the words it shares with the claim, and the words
+ * pseudo-relevance feedback added to the claim.
  * Pure: the webview turns segments into text nodes and <mark>s (never HTML strings).
  */
+
+/** Why a word is marked: it is in the claim (`shared`) or was added to the claim by feedback (`feedback`). */
+export type SegmentKind = 'shared' | 'feedback';
 
 export interface Segment {
   text: string;
   match: boolean;
+  /** Present on a match. */
+  kind?: SegmentKind;
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The segments of `text` with every whole-word, case-insensitive occurrence of a term marked. Longer terms
- * win where terms overlap ("signal processor" before "signal").
+ * The segments of `text` with every whole-word, case-insensitive occurrence of a term marked: `terms` as
+ * shared with the claim, `feedbackTerms` as added by feedback (a word in both counts as shared: it is in the
+ * claim). Longer terms win where terms overlap ("signal processor" before "signal").
  */
-export function highlightSegments(text: string, terms: readonly string[]): Segment[] {
-  const cleaned = [...new Set(terms.map((t) => t.trim()).filter((t) => t.length > 0))].sort(
-    (a, b) => b.length - a.length,
-  );
+export function highlightSegments(
+  text: string,
+  terms: readonly string[],
+  feedbackTerms: readonly string[] = [],
+): Segment[] {
+  const kinds = new Map<string, SegmentKind>();
+  for (const t of feedbackTerms) if (t.trim()) kinds.set(t.trim().toLowerCase(), 'feedback');
+  for (const t of terms) if (t.trim()) kinds.set(t.trim().toLowerCase(), 'shared');
+  const cleaned = [
+    ...new Set([...terms, ...feedbackTerms].map((t) => t.trim()).filter((t) => t.length > 0)),
+  ].sort((a, b) => b.length - a.length);
   if (cleaned.length === 0 || text.length === 0) return [{ text, match: false }];
   const pattern = new RegExp(
     `(?<![\\p{L}\\p{N}])(?:${cleaned.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`,
@@ -27,7 +41,7 @@ export function highlightSegments(text: string, terms: readonly string[]): Segme
   let at = 0;
   for (const m of text.matchAll(pattern)) {
     if (m.index > at) segments.push({ text: text.slice(at, m.index), match: false });
-    segments.push({ text: m[0], match: true });
+    segments.push({ text: m[0], match: true, kind: kinds.get(m[0].toLowerCase()) ?? 'shared' });
     at = m.index + m[0].length;
   }
   if (at < text.length) segments.push({ text: text.slice(at), match: false });

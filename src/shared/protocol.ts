@@ -60,6 +60,17 @@ export interface ResultItem {
   matchedTerms: string[];
   elementMatches?: { element: string; score: number }[];
   range: RangeView;
+  /**
+   * The document this passage belongs to (`documentKey ?? uri` of the hit: a bulk file holds several):
+   * what results are grouped and filtered by. Absent in states saved before it existed; then the `uri`.
+   */
+  documentKey?: string;
+  /** Words of `text` that feedback added to the claim (not in the claim itself), to mark apart. */
+  feedbackTerms?: string[];
+  /** The document's match (its best paragraph's own score), where document evidence ran. */
+  documentScore?: number;
+  /** The paragraph's own score before the document's evidence was mixed in, where document evidence ran. */
+  paragraphScore?: number;
 }
 
 export interface ResultsView {
@@ -73,6 +84,8 @@ export interface ResultsView {
   elapsedMs?: number;
   /** Shown instead of (or above) the list, e.g. why nothing was found. */
   notice?: string;
+  /** The words feedback added to the claim (most weight first), where feedback ran. */
+  expansionTerms?: string[];
 }
 
 export interface StatusView {
@@ -130,11 +143,25 @@ export type WebviewMessage =
   | { type: 'showLog' }
   | { type: 'rendered'; searchId: number; count: number };
 
+/** How the panel lays out its results: the reader's choice, kept in the panel's state across reloads. */
+export interface ResultsLayout {
+  /** One collapsible group per document, documents ordered by their best hit. */
+  groupByDocument: boolean;
+  /** Documents (`documentKey`) whose group is collapsed. */
+  collapsed: string[];
+  /** Show only this document's passages (`documentKey`); absent: all documents. */
+  documentFilter?: string;
+}
+
+export const DEFAULT_LAYOUT: ResultsLayout = { groupByDocument: false, collapsed: [] };
+
 /** What a webview keeps in `setState` to restore itself after a reload (and what the serializer gets). */
 export interface PersistedState {
   view: ViewKind;
   results?: ResultsView;
   settings?: SettingsView;
+  /** The panel's layout choice (absent: `DEFAULT_LAYOUT`). */
+  layout?: ResultsLayout;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -188,8 +215,11 @@ export function parsePersistedState(value: unknown): PersistedState | undefined 
   if (value.view !== 'panel' && value.view !== 'sidebar') return undefined;
   const results = value.results === undefined ? undefined : parseResultsView(value.results);
   const settings = value.settings === undefined ? undefined : parseSettingsView(value.settings);
-  if (results === null || settings === null) return undefined;
-  return { view: value.view, results, settings };
+  const layout = value.layout === undefined ? undefined : parseLayout(value.layout);
+  if (results === null || settings === null || layout === null) return undefined;
+  const state: PersistedState = { view: value.view, results, settings };
+  if (layout) state.layout = layout;
+  return state;
 }
 
 /** The most items a result list has (`topK` is at most 200). */
@@ -215,7 +245,8 @@ function parseResultsView(value: unknown): ResultsView | null {
     value.topK < 1 ||
     value.topK > MAX_ITEMS ||
     !isOptional(value.elapsedMs, isFiniteNumber) ||
-    !isOptional(value.notice, isString)
+    !isOptional(value.notice, isString) ||
+    !isOptional(value.expansionTerms, isStringList)
   )
     return null;
   const items: ResultItem[] = [];
@@ -233,6 +264,7 @@ function parseResultsView(value: unknown): ResultsView | null {
   };
   if (value.elapsedMs !== undefined) results.elapsedMs = value.elapsedMs as number;
   if (value.notice !== undefined) results.notice = value.notice as string;
+  if (value.expansionTerms !== undefined) results.expansionTerms = [...(value.expansionTerms as string[])];
   return results;
 }
 
@@ -274,7 +306,11 @@ function parseResultItem(value: unknown): ResultItem | null {
     !isCount(r.startLine) ||
     !isCount(r.startCharacter) ||
     !isCount(r.endLine) ||
-    !isCount(r.endCharacter)
+    !isCount(r.endCharacter) ||
+    !isOptional(value.documentKey, isString) ||
+    !isOptional(value.feedbackTerms, isStringList) ||
+    !isOptional(value.documentScore, isFiniteNumber) ||
+    !isOptional(value.paragraphScore, isFiniteNumber)
   )
     return null;
   const item: ResultItem = {
@@ -308,7 +344,25 @@ function parseResultItem(value: unknown): ResultItem | null {
       score: m.score,
     }));
   }
+  if (value.documentKey !== undefined) item.documentKey = value.documentKey as string;
+  if (value.feedbackTerms !== undefined) item.feedbackTerms = [...(value.feedbackTerms as string[])];
+  if (value.documentScore !== undefined) item.documentScore = value.documentScore as number;
+  if (value.paragraphScore !== undefined) item.paragraphScore = value.paragraphScore as number;
   return item;
+}
+
+function parseLayout(value: unknown): ResultsLayout | null {
+  if (
+    !isRecord(value) ||
+    typeof value.groupByDocument !== 'boolean' ||
+    !isStringList(value.collapsed) ||
+    value.collapsed.length > MAX_ITEMS ||
+    !isOptional(value.documentFilter, isString)
+  )
+    return null;
+  const layout: ResultsLayout = { groupByDocument: value.groupByDocument, collapsed: [...value.collapsed] };
+  if (value.documentFilter !== undefined) layout.documentFilter = value.documentFilter as string;
+  return layout;
 }
 
 function parseSettingsView(value: unknown): SettingsView | null {

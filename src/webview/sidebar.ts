@@ -6,7 +6,7 @@ import type { HostMessage, PersistedState, ResultsView, SettingsView, StatusView
 import { SCOPES, SEARCH_MODES, TOP_K_CHOICES } from '../shared/protocol';
 import { connect } from './api';
 import { h, icon, iconButton, textButton } from './dom';
-import { enableListKeyboard, queryView, renderResults } from './results';
+import { enableListKeyboard, fitQueryClamp, queryView, renderResults } from './results';
 
 const bridge = connect();
 let state: PersistedState = bridge.loadState() ?? { view: 'sidebar' };
@@ -173,6 +173,7 @@ function showNotice(text: string | undefined, kind: 'info' | 'error' = 'info'): 
 
 function renderResultsView(results: ResultsView): void {
   queryHolder.replaceChildren(queryView(results, true));
+  fitQueryClamp(queryHolder);
   openPanel.hidden = false;
   showNotice(results.notice);
   renderResults(list, results, { compact: true, post: (m) => bridge.post(m) });
@@ -230,5 +231,6 @@ function handle(message: HostMessage): void {
 
 if (state.settings) renderSettings(state.settings);
 if (state.results) renderResultsView(state.results);
+window.addEventListener('resize', () => fitQueryClamp(queryHolder));
 bridge.onMessage(handle);
 bridge.post({ type: 'ready' });

@@ -196,10 +196,16 @@ describe('Drafting UI', function () {
     await hover.first().waitFor({ timeout: 15_000 });
     const text = await hover.first().innerText();
     assert.match(text, /Claim 1/);
-    const scores = [...text.matchAll(/\b([01]\.\d{3})\b/g)].map((m) => Number(m[1]));
+    // Each passage's score is the code span that starts its line (the "why" lines carry other numbers).
+    const scores = (await hover.first().locator('code').allInnerTexts())
+      .filter((s) => /^[01]\.\d{3}$/.test(s))
+      .map(Number);
     assert.equal(scores.length, 3, `expected 3 scores in the hover, got: ${text}`);
     assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!);
-    assert.match(text, /D\d+: /);
+    // A citation per passage: prior art (D1…) or, since document evidence, often the draft's own text.
+    assert.match(text, /(D\d+|Spec\.): /);
+    // Why each ranks, in words: the words it shares with the claim.
+    assert.match(text, /Shares: \w/);
     await workbench.screenshot('ui-hover-claim-1');
     await regionShot(page, 'docs-hover', number, hover);
   });

@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import packageJson from '../../package.json';
 import type { PatentPassagesApi } from '../../src/extension/extension';
 import { DocumentModels, resolveQuery } from '../../src/extension/claims';
-import { currentConfig, readConfig, type ConfigurationSource } from '../../src/extension/config';
+import { currentConfig, DEFAULTS, readConfig, type ConfigurationSource } from '../../src/extension/config';
+import { SearchService } from '../../src/extension/searchService';
+import type { SearchQuery } from '../../src/core/search/types';
 import { DocumentParser } from '../../src/core/documents';
 import { silentLogger } from '../../src/core/logger';
 import { waitFor } from './wait';
@@ -175,7 +177,10 @@ describe('Drafting UI (VS Code layer)', function () {
     assert.equal(scores.length, 3, withScores);
     assert.ok(scores[0]! >= scores[1]! && scores[1]! >= scores[2]!, `not descending: ${scores.join(', ')}`);
     assert.match(withScores, /command:patentPassages\.findSimilar\?/);
-    assert.match(withScores, /D\d+: |Spec\.: /);
+    // The hover's Markdown escapes the citation's dot: "Spec\.:" for the drafter's own specification.
+    assert.match(withScores, /\*\*(D\d+|Spec\\\.): /);
+    // Why each ranks, in words (the hover has no colours): the words it shares with the claim.
+    assert.equal([...withScores.matchAll(/^\*Shares: \w/gm)].length, 3, withScores);
   });
 
   it('shows a CodeLens per claim with its best score when enabled (off by default)', async () => {
@@ -217,6 +222,8 @@ describe('Drafting UI (VS Code layer)', function () {
     assert.equal(defaults.hoverEnabled, true);
     assert.equal(defaults.codeLensEnabled, false);
     assert.equal(defaults.indexOnStartup, 'auto');
+    assert.equal(defaults.feedback, false);
+    assert.equal(defaults.documentEvidence, true);
 
     const odd = readConfig(
       configSource({
@@ -225,9 +232,13 @@ describe('Drafting UI (VS Code layer)', function () {
         minScore: -2,
         include: ['*.xml', 7, ''],
         indexOnStartup: 'sometimes',
+        'search.feedback': 'yes',
+        'search.documentEvidence': false,
       }),
       true,
     );
+    assert.equal(odd.feedback, false);
+    assert.equal(odd.documentEvidence, false);
     assert.equal(odd.indexOnStartup, 'auto');
     assert.equal(odd.mode, 'hybrid');
     assert.equal(odd.topK, 200);
@@ -243,6 +254,58 @@ describe('Drafting UI (VS Code layer)', function () {
       await section.update('topK', undefined, vscode.ConfigurationTarget.Workspace);
     }
     assert.equal(currentConfig().topK, 10);
+
+    // The issue-11 switches are declared with the core's defaults (feedback off, document evidence on) and
+    // read from VS Code.
+    const declared = packageJson.contributes.configuration.properties as Record<
+      string,
+      { default?: unknown }
+    >;
+    assert.equal(declared['patentPassages.search.feedback']?.default, false);
+    assert.equal(declared['patentPassages.search.documentEvidence']?.default, true);
+    await section.update('search.feedback', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(currentConfig().feedback, true);
+      assert.equal(currentConfig().documentEvidence, true);
+    } finally {
+      await section.update('search.feedback', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(currentConfig().feedback, false);
+  });
+
+  it('passes the feedback and document-evidence settings to the index, and keeps answers apart by them', async () => {
+    const sent: SearchQuery[] = [];
+    // Records what the service asks the index; the answer's content is not what this test is about.
+    const port = {
+      search: async (query: SearchQuery) => {
+        sent.push(query);
+        return { results: [], timings: {}, mode: query.mode ?? 'hybrid' };
+      },
+      status: () => api.status(),
+      onDidChangeStatus: () => ({ dispose() {} }),
+    };
+    let config = { ...DEFAULTS };
+    const service = new SearchService(port, () => config, silentLogger);
+    try {
+      const query = {
+        text: 'A wearable patch comprising a radio',
+        view: { title: 'Claim 1', source: 'draft-ecg-patch.md', text: 'A wearable patch comprising a radio' },
+        uri: 'file:///ws/draft-ecg-patch.md',
+        key: 'claim-1',
+      };
+      await service.search(query);
+      assert.equal(sent[0]?.feedback, false);
+      assert.equal(sent[0]?.documentEvidence, true);
+      assert.ok(service.peek(query));
+      config = { ...DEFAULTS, feedback: true, documentEvidence: false };
+      // Another setting, another answer: the one remembered under the defaults is not shown for it.
+      assert.equal(service.peek(query), undefined);
+      await service.search(query);
+      assert.equal(sent[1]?.feedback, true);
+      assert.equal(sent[1]?.documentEvidence, false);
+    } finally {
+      service.dispose();
+    }
   });
 
   it('ignores a workspace-set model folder when the workspace is not trusted', () => {

@@ -34,12 +34,22 @@ function savedState(): PersistedState {
           matchedTerms: ['radio', 'burst'],
           elementMatches: [{ element: 'a radio', score: 0.7 }],
           range: { startLine: 120, startCharacter: 4, endLine: 122, endCharacter: 0 },
+          documentKey: 'file:///ws/prior-art/uspto/US08926509.xml',
+          feedbackTerms: ['samples'],
+          documentScore: 0.61,
+          paragraphScore: 0.79,
         },
       ],
       mode: 'hybrid',
       topK: 10,
       elapsedMs: 42,
       notice: 'Some documents are still being indexed.',
+      expansionTerms: ['samples', 'wireless'],
+    },
+    layout: {
+      groupByDocument: true,
+      collapsed: ['file:///ws/prior-art/ep/EP1234567.xml'],
+      documentFilter: 'file:///ws/prior-art/uspto/US08926509.xml',
     },
   };
 }
@@ -52,6 +62,18 @@ describe('restored webview state', () => {
       results: undefined,
       settings: undefined,
     });
+  });
+
+  it('a state saved before the layout and explanation fields existed is still restored', () => {
+    const old = structuredClone(savedState());
+    delete old.layout;
+    delete old.results!.expansionTerms;
+    const item = old.results!.items[0]!;
+    delete item.documentKey;
+    delete item.feedbackTerms;
+    delete item.documentScore;
+    delete item.paragraphScore;
+    assert.deepEqual(parsePersistedState(old), old);
   });
 
   it('fields the protocol does not have are dropped', () => {
@@ -93,6 +115,17 @@ describe('restored webview state', () => {
     ['settings with an unknown scope', (s) => (s.settings.scope = 'everything')],
     ['settings with topK 1000', (s) => (s.settings.topK = 1000)],
     ['settings without elementMatching', (s) => delete s.settings.elementMatching],
+    ['a documentKey that is a number', (s) => (s.results.items[0].documentKey = 1)],
+    ['feedback terms that are a string', (s) => (s.results.items[0].feedbackTerms = 'samples')],
+    ['a document score that is Infinity', (s) => (s.results.items[0].documentScore = Infinity)],
+    ['a paragraph score that is a string', (s) => (s.results.items[0].paragraphScore = '0.5')],
+    ['expansion terms with null', (s) => (s.results.expansionTerms = ['a', null])],
+    ['a layout that is a list', (s) => (s.layout = [true])],
+    ['a layout without groupByDocument', (s) => delete s.layout.groupByDocument],
+    ['a layout whose groupByDocument is a string', (s) => (s.layout.groupByDocument = 'yes')],
+    ['collapsed groups that are not a list', (s) => (s.layout.collapsed = 'all')],
+    ['more collapsed groups than items can have', (s) => (s.layout.collapsed = Array(201).fill('x'))],
+    ['a document filter that is an object', (s) => (s.layout.documentFilter = { uri: 'x' })],
   ];
   for (const [what, breakIt] of broken) {
     it(`a state with ${what} is not used`, () => {

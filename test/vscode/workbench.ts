@@ -141,17 +141,18 @@ export class Workbench {
   /**
    * Types `text` into the palette and picks the first row containing `rowText`. The palette lists what
    * the workbench knows when it opens; an extension's contributions arrive once its host has started,
-   * so while the row is missing, close the palette and try again.
+   * so while the row is missing, close the palette and try again. The palette also closes by itself when
+   * a webview takes the focus as it opens (F1 pressed right after clicking a webview's tab): try again.
    */
-  private async quickInput(text: string, rowText: string, timeoutMs = 30_000): Promise<void> {
+  async quickInput(text: string, rowText: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const input = this.page.locator(palette.input);
     const row = this.page.locator(palette.row, { hasText: rowText }).first();
     for (;;) {
-      await this.page.keyboard.press('F1');
-      await input.waitFor();
-      await input.fill(text);
       try {
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ timeout: 5000 });
+        await input.fill(text, { timeout: 5000 });
         await row.waitFor({ timeout: 3000 });
         break;
       } catch (error) {

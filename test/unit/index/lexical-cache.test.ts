@@ -263,3 +263,25 @@ test('removals and updates after a load keep document frequencies exact, also th
   await reloaded.dispose();
   await fresh.dispose();
 });
+
+test('postings built with another analyzer or BM25 settings are rebuilt from the texts', async () => {
+  const { dir, storePath, fresh, claims } = await savedWorkspace();
+  const bytes = await readFile(storePath);
+  const { json, end } = header(bytes);
+  assert.match(json.lexicalIdentity as string, /^analyzer-\d+;.*stop-words:[0-9a-f]+;bm25 k1=0\.9 b=0\.9$/);
+  json.lexicalIdentity = (json.lexicalIdentity as string).replace('k1=0.9', 'k1=1.2');
+  const headerBytes = Buffer.from(JSON.stringify(json), 'utf8');
+  const preamble = Buffer.from(bytes.subarray(0, 20));
+  preamble.writeUInt32LE(headerBytes.length, 12);
+  preamble.writeUInt32LE(crc32(headerBytes), 16);
+  await writeFile(storePath, Buffer.concat([preamble, headerBytes, bytes.subarray(end)]));
+
+  const logger = new RecordingLogger();
+  const loaded = openIndex(dir, logger, storePath);
+  const { analyses } = await countAnalyses(() => loaded.load());
+  assert.equal(analyses, fresh.status().paragraphs, 'postings rebuilt from every paragraph');
+  assert.equal(logger.count('info', /word index was built otherwise/), 1);
+  assert.deepEqual(await searches(loaded, claims), await searches(fresh, claims));
+  await loaded.dispose();
+  await fresh.dispose();
+});

@@ -5,7 +5,7 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 import MiniSearch from 'minisearch';
 import { parseDocument } from '../../core/documents';
 import type { OnnxEmbedder } from '../../core/embedding';
-import { PassageIndex } from '../../core/index/passage-index';
+import { lexicalSectionFor, PassageIndex } from '../../core/index/passage-index';
 import { DirectorySource, type DocumentSource } from '../../core/index/source';
 import { saveStore, type StoredDocument, type StoredParagraph } from '../../core/index/store';
 import { silentLogger } from '../../core/logger';
@@ -452,11 +452,14 @@ async function writeSyntheticStore(
     });
   }
   const storePath = join(work, `size-${size}.ppidx`);
+  // The postings an index would save with these documents (built before the save is timed).
+  const lexical = await lexicalSectionFor(documents);
   const started = performance.now();
   await saveStore(storePath, {
     identity: { modelId: embedder.modelId, dims, recipe: 'whole' },
     documents,
     vectors,
+    lexical,
   });
   const saveMs = performance.now() - started;
   return { texts, storePath, storeBytes: (await stat(storePath)).size, saveMs };

@@ -22,6 +22,7 @@ import { splitClaimElements } from '../search/claim-query';
 import { DEFAULT_FEEDBACK, FEEDBACK_BY_DEFAULT } from '../search/feedback';
 import { fusionForModel, type FusionOptions } from '../search/fusion';
 import { DEFAULT_DOCUMENT_EVIDENCE } from '../search/document-evidence';
+import { Bm25Index } from '../search/bm25';
 import { PassageCorpus, type PassageRecord } from '../search/passage-corpus';
 import type {
   Disposable,
@@ -40,6 +41,8 @@ import {
   documentKeyOf,
   loadStore,
   saveStore,
+  type LexicalSection,
+  type LoadedStore,
   type StoredDocument,
   type StoredParagraph,
   type StoreIdentity,
@@ -129,6 +132,11 @@ interface IndexedDocument {
 
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 const SLICE_MS = 8;
+/**
+ * Slices of a load are shorter: at 100k paragraphs a collection pause can land in any slice, and the
+ * issue allows no stall over 20 ms (slices of 8 ms plus a pause reached 25–30 ms in the bench).
+ */
+const LOAD_SLICE_MS = 4;
 
 export class PassageIndex implements PassageSearchService {
   private corpus: PassageCorpus;
@@ -338,20 +346,86 @@ export class PassageIndex implements PassageSearchService {
       this.dirty = loaded.problem !== 'missing';
       return;
     }
-    this.corpus = new PassageCorpus(this.identity.dims, undefined, loaded.contents.vectors);
-    let sliceStart = performance.now();
-    for (const stored of loaded.contents.documents) {
-      this.addDocument(stored);
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
+    const { contents } = loaded;
+    this.corpus = new PassageCorpus(this.identity.dims, undefined, contents.vectors);
+    const lexical = await this.storedLexicalIndex(contents);
+    await yieldToEventLoop();
+    let preindexed = false;
+    if (lexical) {
+      try {
+        this.corpus = new PassageCorpus(this.identity.dims, undefined, contents.vectors, undefined, lexical);
+        await this.addLoadedDocuments(contents.documents, true);
+        if (lexical.size !== this.corpus.size)
+          throw new Error(`${lexical.size} slots in the stored postings, ${this.corpus.size} paragraphs`);
+        preindexed = true;
+      } catch (error) {
+        this.reportOnce(
+          'lexical:slots',
+          `${path}: the stored word index does not match the paragraphs (${error instanceof Error ? error.message : String(error)}); it is rebuilt from them`,
+        );
+        this.documents.clear();
+        this.files.clear();
+        this.corpus = new PassageCorpus(this.identity.dims, undefined, contents.vectors);
       }
     }
-    this.pending = this.missingHashes().length;
+    if (!preindexed) {
+      await this.addLoadedDocuments(contents.documents, false);
+      // Written again with postings (an older schema, damaged or differently built postings).
+      this.dirty = true;
+    }
+    this.pending = await this.countMissingSliced();
     this.options.logger.info(
       `Loaded the passage cache: ${this.documents.size} documents, ${this.corpus.size} paragraphs (${path}).`,
     );
     this.setStatus({});
+  }
+
+  /**
+   * The cache's postings as an index, when they are there, sound and built with today's analyzer and
+   * BM25 settings; else undefined (a damaged section is reported once). Decoded in slices.
+   */
+  private async storedLexicalIndex(contents: LoadedStore): Promise<Bm25Index | undefined> {
+    if (contents.lexicalProblem) this.reportOnce('lexical:damaged', contents.lexicalProblem);
+    const section = contents.lexical;
+    if (!section) return undefined;
+    if (section.identity !== this.corpus.lexicalIdentity) {
+      this.options.logger.info(
+        `The cache's word index was built otherwise (${section.identity}); rebuilding it from the paragraphs.`,
+      );
+      return undefined;
+    }
+    try {
+      return await runSliced(Bm25Index.decodeSteps(section.bytes, this.corpus.lexical.settings));
+    } catch (error) {
+      this.reportOnce(
+        'lexical:damaged',
+        `${this.options.storePath}: the stored word index is damaged (${error instanceof Error ? error.message : String(error)}); it is rebuilt from the paragraphs`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Adds the loaded documents in order, yielding between slices. */
+  private async addLoadedDocuments(documents: readonly StoredDocument[], preindexed: boolean): Promise<void> {
+    let sliceStart = performance.now();
+    for (const stored of documents) {
+      this.addDocument(stored, preindexed);
+      if (performance.now() - sliceStart > LOAD_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /**
+   * The postings for the cache, slots renumbered to the order the documents are saved in (which is the
+   * order a load adds them in, from slot 0).
+   */
+  private async lexicalSection(documents: readonly IndexedDocument[]): Promise<LexicalSection> {
+    const order: number[] = [];
+    for (const document of documents) for (const slot of document.slots) order.push(slot);
+    const bytes = await runSliced(this.corpus.lexical.encodeSteps(order));
+    return { identity: this.corpus.lexicalIdentity, bytes };
   }
 
   private async save(): Promise<void> {
@@ -361,10 +435,12 @@ export class PassageIndex implements PassageSearchService {
       return;
     }
     try {
+      const documents = [...this.documents.values()];
       const bytes = await saveStore(path, {
         identity: this.identity,
-        documents: this.indexedDocuments() as StoredDocument[],
+        documents: documents.map((d) => d.stored),
         vectors: this.corpus.vectors,
+        lexical: await this.lexicalSection(documents),
       });
       this.dirty = false;
       this.lastSave = Date.now();
@@ -623,7 +699,7 @@ export class PassageIndex implements PassageSearchService {
       .slice(0, 32);
   }
 
-  private addDocument(stored: StoredDocument): void {
+  private addDocument(stored: StoredDocument, preindexed = false): void {
     const key = documentKeyOf(stored);
     this.removeDocument(key); // a duplicate record in a damaged cache: the last one wins
     const slots = stored.paragraphs.map((p) => {
@@ -638,7 +714,7 @@ export class PassageIndex implements PassageSearchService {
       if (p.number !== undefined) record.paragraphNumber = p.number;
       if (p.matchText !== undefined) record.matchText = p.matchText;
       if (key !== stored.uri) record.documentKey = key;
-      return this.corpus.add(record);
+      return this.corpus.add(record, preindexed);
     });
     this.documents.set(key, { stored, slots });
     const keys = this.files.get(stored.uri);
@@ -681,6 +757,20 @@ export class PassageIndex implements PassageSearchService {
   private firstOfFile(uri: string): StoredDocument | undefined {
     const key = this.files.get(uri)?.[0];
     return key === undefined ? undefined : this.documents.get(key)?.stored;
+  }
+
+  /** How many distinct referenced hashes have no vectors: `missingHashes().length`, in slices (35 ms at 100k). */
+  private async countMissingSliced(): Promise<number> {
+    const missing = new Set<string>();
+    let sliceStart = performance.now();
+    for (const { stored } of [...this.documents.values()]) {
+      for (const p of stored.paragraphs) if (!this.corpus.vectors.has(p.hash)) missing.add(p.hash);
+      if (performance.now() - sliceStart > LOAD_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    return missing.size;
   }
 
   /** Hashes referenced by a paragraph and without vectors, each with its text, in document order. */
@@ -811,6 +901,33 @@ export class PassageIndex implements PassageSearchService {
       } catch (error) {
         this.options.logger.error(`A status listener failed: ${String(error)}`);
       }
+    }
+  }
+}
+
+/**
+ * The lexical section a cache of these documents gets when saved by an index (slots in document order):
+ * for writers of caches that hold no index (the CLI's bench).
+ */
+export async function lexicalSectionFor(documents: readonly StoredDocument[]): Promise<LexicalSection> {
+  const corpus = new PassageCorpus(1);
+  let slot = 0;
+  for (const document of documents) {
+    for (const p of document.paragraphs)
+      corpus.lexical.add(slot++, corpus.analyzer.terms(p.matchText ?? p.text));
+  }
+  const order = Array.from({ length: slot }, (_, i) => i);
+  return { identity: corpus.lexicalIdentity, bytes: await runSliced(corpus.lexical.encodeSteps(order)) };
+}
+
+/** Runs a generator that pauses now and then, yielding to the event loop once a slice has taken 4 ms. */
+async function runSliced<T>(steps: Generator<void, T>): Promise<T> {
+  let sliceStart = performance.now();
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart > LOAD_SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
     }
   }
 }

@@ -3,6 +3,7 @@
  * folding so that "fastening"/"fastened"/"fasteners" meet. Each step was re-examined by grouped
  * cross-validation over applications (docs/notes/issue-11.md) and kept only where it held out of fold.
  */
+import { crc32 } from 'node:zlib';
 
 /** English function words (the common NLTK list). The plain BM25 baseline uses exactly this list. */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
@@ -99,13 +100,28 @@ function trimDouble(stem: string): string {
   return stem;
 }
 
+/**
+ * Bump when `terms` changes in a way its options do not show (the suffix folding, the word pattern): the
+ * cache's stored postings are keyed by `Analyzer.identity`, and a stale key makes them rebuilt from texts.
+ */
+const ANALYZER_REVISION = 1;
+
 export class Analyzer {
   private readonly stopWords: ReadonlySet<string>;
+  private identityText: string | undefined;
 
   constructor(readonly options: Required<AnalyzerOptions> = PRODUCT_ANALYZER) {
     this.stopWords = options.patentStopWords
       ? new Set([...ENGLISH_STOP_WORDS, ...PATENT_STOP_WORDS])
       : ENGLISH_STOP_WORDS;
+  }
+
+  /** What decides the terms of a text: revision, options and a hash of the stop-word list. */
+  get identity(): string {
+    this.identityText ??= `analyzer-${ANALYZER_REVISION};${JSON.stringify(this.options)};stop-words:${crc32(
+      [...this.stopWords].sort().join(' '),
+    ).toString(16)}`;
+    return this.identityText;
   }
 
   /** The analysed terms of a text, in order, repeats kept (BM25 counts them). */

@@ -107,21 +107,34 @@ export class PassageCorpus {
     /** Vectors by content hash: a loaded table, or an empty one. */
     readonly vectors = new VectorTable(dims),
     bm25: Bm25Parameters = PRODUCT_BM25,
+    /** Postings read from the cache (`Bm25Index.decodeSteps`): their slots are added with `preindexed`. */
+    lexical?: Bm25Index,
   ) {
-    this.lexical = new Bm25Index(bm25);
+    this.lexical = lexical ?? new Bm25Index(bm25);
+  }
+
+  /** What the lexical index's postings depend on: stored postings built otherwise are not used. */
+  get lexicalIdentity(): string {
+    const { k1, b } = this.lexical.settings;
+    return `${this.analyzer.identity};bm25 k1=${k1} b=${b}`;
   }
 
   get size(): number {
     return this.slots.length - this.freeSlots.length;
   }
 
-  /** Adds a paragraph (searchable lexically at once, densely once its hash has vectors). */
-  add(record: PassageRecord): number {
+  /**
+   * Adds a paragraph (searchable lexically at once, densely once its hash has vectors). `preindexed`: the
+   * lexical index already holds the slot it gets (postings loaded from the cache, in the same order);
+   * throws if it does not.
+   */
+  add(record: PassageRecord, preindexed = false): number {
     const slot = this.freeSlots.pop() ?? this.slots.length;
+    if (preindexed && !this.lexical.has(slot)) throw new Error(`the stored postings have no slot ${slot}`);
     this.slots[slot] = record;
     this.slotsVersion++;
     this.attachDocument(slot, record);
-    this.lexical.add(slot, this.analyzer.terms(record.matchText ?? record.text));
+    if (!preindexed) this.lexical.add(slot, this.analyzer.terms(record.matchText ?? record.text));
     return slot;
   }
 

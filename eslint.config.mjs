@@ -24,7 +24,16 @@ const noVscodeInCore = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'out/', '.vscode-test/', 'models/', 'artifacts/', '.bench/', 'test/fixtures/'],
+    ignores: [
+      'node_modules/',
+      'out/',
+      '.vscode-test/',
+      'models/',
+      'artifacts/',
+      '.bench/',
+      '.bench-peers/',
+      'test/fixtures/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

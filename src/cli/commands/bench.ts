@@ -15,6 +15,7 @@ import { DEFAULT_FUSION, type FusionOptions } from '../../core/search/fusion';
 import { buildRetrievalTask } from '../../core/search/metrics';
 import { VectorTable } from '../../core/search/vector-table';
 import { CliError, type CliCommand, type CliIo } from '../command';
+import { benchLanceDb, loadLanceDb, type LanceDbFigures, type LanceDbPeer } from './bench-peers';
 import { bundledPaths, longTextMode, openEmbedder, parseArgs, positiveInt, type CliPaths } from './index';
 
 const usage = `Usage: patent-passages bench [options]
@@ -30,7 +31,10 @@ Measures the passage index with the real model on this machine and prints the fi
     weight 0, like the bundled one), the
     longest event-loop stall during load and search (and per search phase), with the garbage-collection
     pauses seen during the searches (count, count over 20 ms, longest); int8 vs float32 vector scan and our BM25 vs
-    MiniSearch as baselines; and how load and search time grow with size.
+    MiniSearch as baselines; and how load and search time grow with size;
+  - peers.lancedb per size: LanceDB's ingest, index build, vector / full-text / built-in hybrid (RRF) query
+    latency and vector recall@10 on the same texts, vectors and claims, when installed for the bench with
+    'npm run bench:peers:install' (else 'skipped').
 Paragraphs are real (USPTO/EPO XML and PatentMatch paragraphs from --data) reused with variations;
 above the indexing run, vectors are the real vectors of the base paragraphs with small random
 perturbations (embedding 100k texts would take an hour on 2 cores).
@@ -80,6 +84,7 @@ interface SizeFigures {
     miniSearch?: MiniSearchFigures;
     ourBm25: Bm25Figures;
   };
+  peers: { lancedb: LanceDbFigures | { skipped: string } | { failed: string } };
 }
 
 interface Bm25Figures {
@@ -112,6 +117,8 @@ export function createBenchCommand(paths: CliPaths): CliCommand {
         model: values.get('--model'),
         longText: longTextMode(values.get('--long-text')),
       });
+      const lance = loadLanceDb(paths.packageRoot);
+      if ('skipped' in lance) log(`peers.lancedb skipped: ${lance.skipped}`);
       const work = await mkdtemp(join(tmpdir(), 'pp-bench-'));
       try {
         const indexing = await benchIndexing(embedder, base.paragraphs, work, log);
@@ -123,8 +130,12 @@ export function createBenchCommand(paths: CliPaths): CliCommand {
         const figures: SizeFigures[] = [];
         for (const size of sizes) {
           log(`size ${size}`);
-          figures.push(await benchSize(size, base, baseVectors, embedder, work, queryCount));
-          if (!flags.has('--json')) io.stderr(`${JSON.stringify(figures[figures.length - 1])}\n`);
+          const sizeFigures = await benchSize(size, base, baseVectors, embedder, work, queryCount, lance);
+          figures.push(sizeFigures);
+          if (!flags.has('--json')) {
+            io.stderr(`${JSON.stringify(sizeFigures)}\n`);
+            io.stderr(`${size}: ${versusLanceDb(sizeFigures)}\n`);
+          }
         }
         const growth = figures.slice(1).map((f, i) => {
           const previous = figures[i] as SizeFigures;
@@ -248,6 +259,7 @@ async function benchSize(
   embedder: OnnxEmbedder,
   work: string,
   queryCount: number,
+  lance: LanceDbPeer | { skipped: string },
 ): Promise<SizeFigures> {
   const dims = embedder.dims;
   // Built and saved in a helper so its large arrays are garbage before the load is measured.
@@ -356,7 +368,7 @@ async function benchSize(
   const ourBm25 = benchOurBm25(texts, claims);
   const miniSearch = size <= 10_000 ? benchMiniSearch(texts, claims) : undefined;
   const lexicalIndex = (index as unknown as { corpus: { lexical: Bm25Index } }).corpus.lexical;
-  const figures: SizeFigures = {
+  const figures: Omit<SizeFigures, 'peers'> = {
     paragraphs: index.status().paragraphs,
     storeMB: round(storeBytes / 1048576),
     saveMs: round(saveMs),
@@ -395,7 +407,30 @@ async function benchSize(
     },
   };
   await index.dispose();
-  return figures;
+  let lancedb: SizeFigures['peers']['lancedb'];
+  if ('skipped' in lance) lancedb = lance;
+  else {
+    // After our figures, so they are taken as before; the same texts, float vectors and claims.
+    const queryVectors = await embedder.embed(claims, { kind: 'query', priority: 'query' });
+    try {
+      lancedb = await benchLanceDb(lance, texts, float32, dims, claims, queryVectors, work, percentiles);
+    } catch (error) {
+      lancedb = { failed: (error as Error).message };
+    }
+  }
+  return { ...figures, peers: { lancedb } };
+}
+
+/** Our cached-claim hybrid p95 beside LanceDB's built-in hybrid p95 (issue 14's comparison). */
+function versusLanceDb(f: SizeFigures): string {
+  const peer = f.peers.lancedb;
+  const theirs =
+    'hybridMs' in peer
+      ? `${peer.hybridMs.p95} ms (recall@10 ${peer.recallAt10})`
+      : 'skipped' in peer
+        ? `skipped (${peer.skipped})`
+        : `failed (${peer.failed})`;
+  return `hybridCachedMs.p95 ${f.hybridCachedMs.p95} ms; peers.lancedb.hybridMs.p95 ${theirs}`;
 }
 let sizeOffset = 0;
 

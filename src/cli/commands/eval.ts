@@ -135,10 +135,7 @@ export function createEvalCommand(paths: CliPaths): CliCommand {
             relevant,
           ),
           chosenPerFold: result.folds.map((f) => f.chosen.label),
-          // What the same rule picks on every application: the setting to ship (ties: the earlier).
-          chosenOnAll: candidates.reduce((best, c) =>
-            mean(c.measured.reciprocalRanks) > mean(best.measured.reciprocalRanks) ? c : best,
-          ).label,
+          chosenOnAll: result.chosenOnAll.label,
         };
       };
 
@@ -588,10 +585,9 @@ function describeFeedback(f: FeedbackOptions): string {
   return `RM3 ${f.paragraphs} paragraphs, ${f.terms} terms, w ${f.weight}, df ≤ ${f.maxDocumentShare}`;
 }
 
-/** The product analyzer first (kept on ties), then every other combination of its three steps. */
-function analyzerVariants(): { label: string; options: Required<AnalyzerOptions> }[] {
-  const variants: { label: string; options: Required<AnalyzerOptions> }[] = [];
-  for (let steps = 7; steps >= 0; steps--) {
+/** Every combination of the analyzer's three steps, plain first, each named by its steps. */
+function analyzerStepCombinations(): { label: string; options: Required<AnalyzerOptions> }[] {
+  return Array.from({ length: 8 }, (_, steps) => {
     const options: Required<AnalyzerOptions> = {
       patentStopWords: (steps & 1) !== 0,
       stem: (steps & 2) !== 0,
@@ -600,8 +596,13 @@ function analyzerVariants(): { label: string; options: Required<AnalyzerOptions>
     const names = Object.entries(options)
       .filter(([, on]) => on)
       .map(([name]) => name);
-    variants.push({ label: names.length ? names.join('+') : 'plain', options });
-  }
+    return { label: names.length ? names.join('+') : 'plain', options };
+  });
+}
+
+/** The product analyzer first (kept on ties), then every other combination of its three steps. */
+function analyzerVariants(): { label: string; options: Required<AnalyzerOptions> }[] {
+  const variants = analyzerStepCombinations().reverse();
   const isProduct = (o: Required<AnalyzerOptions>): boolean =>
     (Object.keys(PRODUCT_ANALYZER) as (keyof AnalyzerOptions)[]).every((k) => o[k] === PRODUCT_ANALYZER[k]);
   return [...variants.filter((v) => isProduct(v.options)), ...variants.filter((v) => !isProduct(v.options))];
@@ -666,16 +667,8 @@ function lexicalGrid(task: RetrievalTask): { setting: string; label: string; mea
   const grid: { setting: string; label: string; measured: Measured }[] = [];
   for (const k1 of [1.2, 0.9, 1.5])
     for (const b of [0.75, 0.5, 0.9])
-      for (let steps = 0; steps < 8; steps++) {
-        const options: Required<AnalyzerOptions> = {
-          patentStopWords: (steps & 1) !== 0,
-          stem: (steps & 2) !== 0,
-          splitDigits: (steps & 4) !== 0,
-        };
-        const names = Object.entries(options)
-          .filter(([, on]) => on)
-          .map(([name]) => name);
-        const label = `${names.length ? names.join('+') : 'plain'} k1 ${k1} b ${b}`;
+      for (const { label: steps, options } of analyzerStepCombinations()) {
+        const label = `${steps} k1 ${k1} b ${b}`;
         grid.push({
           setting: label,
           label,
@@ -868,8 +861,4 @@ function formatDifference(d: Difference): string {
 
 function sign(value: number): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 }

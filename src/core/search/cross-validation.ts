@@ -17,6 +17,8 @@ export interface CrossValidationResult<C, T> {
   folds: { queries: number[]; chosen: C; chosenIndex: number }[];
   /** Per query (same order as `groups`): its outcome under the candidate chosen without its fold. */
   outOfFold: T[];
+  /** The candidate the same rule chooses on every query: the setting to use. */
+  chosenOnAll: C;
 }
 
 /**
@@ -47,7 +49,8 @@ export function groupedFolds(groups: readonly string[], options: CrossValidation
  * `evaluate(candidate)` gives one outcome per query (e.g. its ranking); `objective(outcomes)` scores
  * a list of outcomes (e.g. MRR@10), higher is better. For each fold the candidate with the best
  * objective on the other folds is chosen (ties: the earlier candidate, so list the simplest first), and
- * the fold's queries keep their outcomes under it.
+ * the fold's queries keep their outcomes under it. The same rule applied to all queries gives
+ * `chosenOnAll`.
  */
 export function crossValidate<C, T>(
   groups: readonly string[],
@@ -60,25 +63,28 @@ export function crossValidate<C, T>(
   const outcomes = candidates.map((candidate) => evaluate(candidate));
   const foldOfQuery = groupedFolds(groups, options);
   const k = Math.max(0, ...foldOfQuery) + 1;
+  /** The candidate with the best objective on `queries` (ties: the earlier); none to train on: the first. */
+  const choose = (queries: readonly number[]): number => {
+    let chosenIndex = 0;
+    let best = -Infinity;
+    if (queries.length === 0) return chosenIndex;
+    outcomes.forEach((perQuery, c) => {
+      const score = objective(queries.map((q) => perQuery[q] as T));
+      if (score > best) {
+        best = score;
+        chosenIndex = c;
+      }
+    });
+    return chosenIndex;
+  };
   const outOfFold = new Array<T>(groups.length);
   const folds: CrossValidationResult<C, T>['folds'] = [];
   for (let fold = 0; fold < k; fold++) {
     const held = groups.map((_, q) => q).filter((q) => foldOfQuery[q] === fold);
-    const training = groups.map((_, q) => q).filter((q) => foldOfQuery[q] !== fold);
     // With a single fold there is nothing to train on: the first candidate stands.
-    let chosenIndex = 0;
-    let best = -Infinity;
-    if (training.length > 0) {
-      outcomes.forEach((perQuery, c) => {
-        const score = objective(training.map((q) => perQuery[q] as T));
-        if (score > best) {
-          best = score;
-          chosenIndex = c;
-        }
-      });
-    }
+    const chosenIndex = choose(groups.map((_, q) => q).filter((q) => foldOfQuery[q] !== fold));
     for (const q of held) outOfFold[q] = (outcomes[chosenIndex] as readonly T[])[q] as T;
     folds.push({ queries: held, chosen: candidates[chosenIndex] as C, chosenIndex });
   }
-  return { folds, outOfFold };
+  return { folds, outOfFold, chosenOnAll: candidates[choose(groups.map((_, q) => q))] as C };
 }

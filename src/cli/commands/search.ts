@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { SearchMode } from '../../core/search/types';
 import { paragraphLabel } from '../../shared/citations';
+import { explain, explanationText } from '../../shared/explain';
 import { CliError, type CliCommand, type CliIo } from '../command';
 import { bundledPaths, openFolderIndex, parseArgs, positiveInt, stderrLogger, type CliPaths } from './index';
 
@@ -131,7 +132,8 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
             io.stdout(
               `${String(i + 1).padStart(2)}. ${r.score.toFixed(3)}  ${r.file} ${where}\n    ${preview}\n`,
             );
-            const why = whyItRanks(r);
+            // Worded as the panel words it, every term named (no "+N": a terminal has the room).
+            const why = explanationText(explain(r, Infinity));
             if (why) io.stdout(`    why: ${why}\n`);
           });
           if (!results.length) io.stdout('no matching paragraphs\n');
@@ -146,18 +148,3 @@ export function createSearchCommand(paths: CliPaths): CliCommand {
 }
 
 export const searchCommand = createSearchCommand(bundledPaths);
-
-/** "shares: a, b · feedback: c · document 0.41 (own 0.20)", or '' when nothing explains the hit. */
-export function whyItRanks(hit: {
-  matchedTerms: readonly string[];
-  feedbackTerms?: readonly string[];
-  paragraphScore?: number;
-  documentScore?: number;
-}): string {
-  const parts: string[] = [];
-  if (hit.matchedTerms.length) parts.push(`shares: ${hit.matchedTerms.join(', ')}`);
-  if (hit.feedbackTerms?.length) parts.push(`feedback: ${hit.feedbackTerms.join(', ')}`);
-  if (hit.documentScore !== undefined && hit.paragraphScore !== undefined)
-    parts.push(`document ${hit.documentScore.toFixed(3)} (own ${hit.paragraphScore.toFixed(3)})`);
-  return parts.join(' · ');
-}

@@ -119,6 +119,17 @@ function header(bytes: Buffer): { schema: number; json: Record<string, unknown>;
   };
 }
 
+/** A cache file's preamble (magic, schema, header length and CRC) and JSON header, as the store writes them. */
+function withHeader(schema: number, json: Record<string, unknown>): Buffer {
+  const headerBytes = Buffer.from(JSON.stringify(json), 'utf8');
+  const preamble = Buffer.alloc(20);
+  STORE_MAGIC.copy(preamble, 0);
+  preamble.writeUInt32LE(schema, 8);
+  preamble.writeUInt32LE(headerBytes.length, 12);
+  preamble.writeUInt32LE(crc32(headerBytes), 16);
+  return Buffer.concat([preamble, headerBytes]);
+}
+
 test('a loaded cache uses its stored postings and searches exactly as a freshly built index', async () => {
   const { dir, storePath, fresh, claims } = await savedWorkspace();
   const bytes = await readFile(storePath);
@@ -181,14 +192,8 @@ test('a schema 1 cache (no postings) loads, is searched as before, and is writte
   delete json.lexicalIdentity;
   delete json.lexicalBytes;
   delete json.lexicalCrc;
-  const headerBytes = Buffer.from(JSON.stringify(json), 'utf8');
-  const preamble = Buffer.alloc(20);
-  STORE_MAGIC.copy(preamble, 0);
-  preamble.writeUInt32LE(1, 8);
-  preamble.writeUInt32LE(headerBytes.length, 12);
-  preamble.writeUInt32LE(crc32(headerBytes), 16);
   const body = bytes.subarray(end, bytes.length - 8 - lexicalBytes);
-  await writeFile(storePath, Buffer.concat([preamble, headerBytes, body, Buffer.from('PPIDXEND', 'latin1')]));
+  await writeFile(storePath, Buffer.concat([withHeader(1, json), body, Buffer.from('PPIDXEND', 'latin1')]));
 
   const logger = new RecordingLogger();
   const loaded = openIndex(dir, logger, storePath);
@@ -267,14 +272,10 @@ test('removals and updates after a load keep document frequencies exact, also th
 test('postings built with another analyzer or BM25 settings are rebuilt from the texts', async () => {
   const { dir, storePath, fresh, claims } = await savedWorkspace();
   const bytes = await readFile(storePath);
-  const { json, end } = header(bytes);
+  const { schema, json, end } = header(bytes);
   assert.match(json.lexicalIdentity as string, /^analyzer-\d+;.*stop-words:[0-9a-f]+;bm25 k1=0\.9 b=0\.9$/);
   json.lexicalIdentity = (json.lexicalIdentity as string).replace('k1=0.9', 'k1=1.2');
-  const headerBytes = Buffer.from(JSON.stringify(json), 'utf8');
-  const preamble = Buffer.from(bytes.subarray(0, 20));
-  preamble.writeUInt32LE(headerBytes.length, 12);
-  preamble.writeUInt32LE(crc32(headerBytes), 16);
-  await writeFile(storePath, Buffer.concat([preamble, headerBytes, bytes.subarray(end)]));
+  await writeFile(storePath, Buffer.concat([withHeader(schema, json), bytes.subarray(end)]));
 
   const logger = new RecordingLogger();
   const loaded = openIndex(dir, logger, storePath);

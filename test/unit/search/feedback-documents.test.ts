@@ -45,6 +45,28 @@ const FILLER_TOPICS = [
   'refrigerator door gasket sealing against a steel cabinet',
 ];
 
+function addFillers(corpus: PassageCorpus): void {
+  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
+}
+
+const HINGE_CLAIM = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
+
+/** Document a: a strong, a weak and a non-matching paragraph; document b: one middling paragraph. */
+function hingeCorpus(): PassageCorpus {
+  const corpus = new PassageCorpus(DIMS);
+  corpus.add(paragraph('/a.txt', 'a1', 'A hinge pin holding a door leaf and a hinge knuckle.'));
+  corpus.add(paragraph('/a.txt', 'a2', 'The hinge is made of brass.'));
+  corpus.add(paragraph('/a.txt', 'a3', 'Packaging and shipping are not described here.'));
+  corpus.add(paragraph('/b.txt', 'b1', 'A hinge and a knuckle of steel.'));
+  addFillers(corpus);
+  return corpus;
+}
+
+/** Each paragraph's own lexical score for `claim` (no document evidence), by paragraph id. */
+function ownScores(corpus: PassageCorpus, claim: string): Map<string, number> {
+  return new Map(corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]));
+}
+
 function searchOptions(
   text: string,
   mode: SearchMode,
@@ -82,7 +104,7 @@ test('feedback finds a paragraph that shares no word with the claim but the voca
   );
   corpus.add(paragraph('/a.txt', 'a2', 'The latch releases the pawl from the ratchet and the detent.'));
   corpus.add(paragraph('/b.txt', 'b1', 'A ratchet wheel held by a detent against rotation backwards.'));
-  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
+  addFillers(corpus);
   const claim = 'A latch comprising a pawl.';
   const without = corpus.search(searchOptions(claim, 'lexical'));
   assert.ok(!without.hits.some((h) => h.paragraphId === 'b1'), 'no shared word: not found without feedback');
@@ -152,16 +174,9 @@ test('the expanded query scores exactly as BM25 over the interpolated query weig
 });
 
 test('document evidence: (1 − w) · own + w · best of the other paragraphs, and the rest of a matched document', () => {
-  const corpus = new PassageCorpus(DIMS);
-  corpus.add(paragraph('/a.txt', 'a1', 'A hinge pin holding a door leaf and a hinge knuckle.'));
-  corpus.add(paragraph('/a.txt', 'a2', 'The hinge is made of brass.'));
-  corpus.add(paragraph('/a.txt', 'a3', 'Packaging and shipping are not described here.'));
-  corpus.add(paragraph('/b.txt', 'b1', 'A hinge and a knuckle of steel.'));
-  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
-  const claim = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
-  const own = new Map(
-    corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
-  );
+  const corpus = hingeCorpus();
+  const claim = HINGE_CLAIM;
+  const own = ownScores(corpus, claim);
   const w = 0.5;
   const { hits } = corpus.search(
     searchOptions(claim, 'lexical', { documents: { weight: w, from: 'others' } }),
@@ -190,7 +205,7 @@ test('document evidence: (1 − w) · own + w · best of the other paragraphs, a
     order.filter((id) => id.startsWith('f')),
     ['f9'],
   );
-  // Dense mode ignores it (no lexical side); off by default.
+  // Off by default.
   assert.ok(corpus.search(searchOptions(claim, 'lexical')).hits.every((h) => h.documentScore === undefined));
 });
 
@@ -199,7 +214,7 @@ test('document evidence works per document key: the documents of one bulk file a
   corpus.add({ ...paragraph('/bulk.xml', 'x1', 'A hinge pin and a door leaf.'), documentKey: '/bulk.xml#0' });
   corpus.add({ ...paragraph('/bulk.xml', 'x2', 'Unrelated shipping notes.'), documentKey: '/bulk.xml#0' });
   corpus.add({ ...paragraph('/bulk.xml', 'y1', 'More shipping notes.'), documentKey: '/bulk.xml#1' });
-  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
+  addFillers(corpus);
   const ids = corpus
     .search(searchOptions('A hinge pin', 'lexical', { documents: { weight: 0.5, from: 'others' } }))
     .hits.map((h) => h.paragraphId);
@@ -214,16 +229,9 @@ test('document evidence works per document key: the documents of one bulk file a
 });
 
 test("document evidence from the document's best paragraph: the best keeps its score, the order inside a document holds", () => {
-  const corpus = new PassageCorpus(DIMS);
-  corpus.add(paragraph('/a.txt', 'a1', 'A hinge pin holding a door leaf and a hinge knuckle.'));
-  corpus.add(paragraph('/a.txt', 'a2', 'The hinge is made of brass.'));
-  corpus.add(paragraph('/a.txt', 'a3', 'Packaging and shipping are not described here.'));
-  corpus.add(paragraph('/b.txt', 'b1', 'A hinge and a knuckle of steel.'));
-  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
-  const claim = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
-  const own = new Map(
-    corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
-  );
+  const corpus = hingeCorpus();
+  const claim = HINGE_CLAIM;
+  const own = ownScores(corpus, claim);
   for (const weight of [0.5, 0.7, 0.9]) {
     const { hits } = corpus.search(searchOptions(claim, 'lexical', { documents: { weight, from: 'best' } }));
     const byId = new Map(hits.map((h) => [h.paragraphId, h]));
@@ -254,11 +262,9 @@ test('document evidence leaves out the documents it does not apply to (the index
   corpus.add(paragraph('/draft.md', 's3', 'Packaging and shipping are not described here.'));
   corpus.add(paragraph('/a.txt', 'a1', 'A hinge and a knuckle of steel.'));
   corpus.add(paragraph('/a.txt', 'a2', 'Shipping notes.'));
-  FILLER_TOPICS.forEach((topic, i) => corpus.add(paragraph(`/f${i}.txt`, `f${i}`, `A ${topic}.`)));
-  const claim = 'A hinge comprising a hinge pin, a door leaf and a knuckle.';
-  const own = new Map(
-    corpus.search(searchOptions(claim, 'lexical')).hits.map((h) => [h.paragraphId, h.score]),
-  );
+  addFillers(corpus);
+  const claim = HINGE_CLAIM;
+  const own = ownScores(corpus, claim);
   const { hits } = corpus.search(
     searchOptions(claim, 'lexical', {
       documents: { weight: 0.7, from: 'best' },

@@ -78,7 +78,10 @@ test('cross-validation: a setting that only fits noise gains nothing out of fold
   // On all queries the same rule picks the real gain; among the noise, the in-sample best (ties: the earlier).
   assert.equal(withReal.chosenOnAll, real);
   const best = Math.max(...noise.map(mean));
-  assert.equal(result.chosenOnAll, noise.find((c) => mean(c) === best));
+  assert.equal(
+    result.chosenOnAll,
+    noise.find((c) => mean(c) === best),
+  );
 });
 
 test('random-order expectation equals enumeration of every placement of the relevant candidates', () => {
